@@ -1,0 +1,99 @@
+"""Every check this project runs, in one place: `nox` runs the default sessions, as CI does."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.error_on_external_run = True
+nox.options.reuse_venv = "yes"
+
+ROOT = pathlib.Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)
+IN_CI = bool(os.environ.get("CI"))
+
+
+def _expose_pyenv_interpreters() -> None:
+    """Put every pyenv-installed CPython on PATH, so each version of the matrix really runs.
+
+    pyenv's shims refuse versions that are not selected; the interpreters' own bin folders do not.
+    """
+    root = pathlib.Path(os.environ.get("PYENV_ROOT", pathlib.Path.home() / ".pyenv"))
+    bins = sorted(str(p / "bin") for p in (root / "versions").glob("3.*") if (p / "bin").is_dir())
+    if bins:
+        os.environ["PATH"] = os.pathsep.join([*bins, os.environ.get("PATH", "")])
+
+
+_expose_pyenv_interpreters()
+
+
+def _install(session: nox.Session, *groups: str, editable: bool = False) -> None:
+    """Install the package (or the wheel given with --installpkg) and the named dependency groups."""
+    pkg: list[str] = []
+    if "--installpkg" in session.posargs:
+        pkg = [session.posargs[session.posargs.index("--installpkg") + 1]]
+    elif editable:
+        pkg = ["-e", "."]
+    else:
+        pkg = ["."]
+    group_args = [arg for g in groups for arg in ("--group", g)]
+    session.install(*pkg, *group_args)
+
+
+def _pytest_args(session: nox.Session) -> list[str]:
+    args = list(session.posargs)
+    if "--installpkg" in args:
+        i = args.index("--installpkg")
+        del args[i : i + 2]
+    return args
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Unit, blocking and end-to-end tests under coverage, on every supported Python."""
+    _install(session, "tests")
+    session.run(
+        "coverage", "run", "-m", "pytest", "-p", "no:cacheprovider", *_pytest_args(session),
+        env={"COVERAGE_FILE": str(ROOT / f".coverage.{session.python}")},
+    )
+
+
+@nox.session(python=PYTHONS[-1])
+def coverage(session: nox.Session) -> None:
+    """Combine every Python's coverage data and fail under the agreed floor."""
+    session.install("coverage[toml]>=7.6")
+    files = [str(p) for p in ROOT.glob(".coverage.*")]
+    if not files:
+        session.skip("no coverage data: run the tests sessions first")
+    session.run("coverage", "combine", "--keep", *files, env={"COVERAGE_FILE": ".coverage"})
+    session.run("coverage", "report", "--fail-under=85", env={"COVERAGE_FILE": ".coverage"})
+
+
+@nox.session(python=PYTHONS[-1])
+def lint(session: nox.Session) -> None:
+    """ruff: lint rules and formatting."""
+    session.install("--group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHONS[0])
+def typing(session: nox.Session) -> None:
+    """mypy --strict on the package, the user-style typing checks and this file."""
+    _install(session, "typing", "tests")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHONS[0], default=False)
+def minimums(session: nox.Session) -> None:
+    """The unit tests against the lowest versions pyproject.toml declares."""
+    if session.venv_backend != "uv":
+        session.error("minimums needs the uv backend (pip cannot resolve to lowest versions)")
+    session.install("--resolution=lowest-direct", ".", "--group", "tests")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/unit", *_pytest_args(session))
