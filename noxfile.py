@@ -97,3 +97,13 @@ def minimums(session: nox.Session) -> None:
         session.error("minimums needs the uv backend (pip cannot resolve to lowest versions)")
     session.install("--resolution=lowest-direct", ".", "--group", "tests")
     session.run("pytest", "-p", "no:cacheprovider", "tests/unit", *_pytest_args(session))
+
+
+@nox.session(python=PYTHONS[-1])
+def docs(session: nox.Session) -> None:
+    """Build the documentation with warnings as errors, and run every Python block in it."""
+    _install(session, "docs", "tests")
+    out = ROOT / "docs" / "_build"
+    shutil.rmtree(out, ignore_errors=True)
+    session.run("sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", str(out / "html"))
+    session.run("pytest", "-p", "no:cacheprovider", "tests/docs", *_pytest_args(session))
