@@ -1,0 +1,476 @@
+"""The one cattrs converter: every JSON body goes through it on its way in or out.
+
+``make_converter()`` builds a :class:`cattrs.Converter` and registers all hooks; ``CONVERTER`` is the
+instance the resources use (never cattrs' global converter, which other libraries may configure).
+It owns the wire rules of STYLE.md sections 3 and 4, and nothing else (no I/O, no HTTP):
+
+* **unknown tags** — a tagged union dispatches on ``type``; an absent or new tag becomes the union's
+  ``Unknown*`` member holding the untouched payload (never an error, never a known class);
+* **unknown fields** — keys a model does not declare go to its ``extra`` mapping and come back out;
+* **unknown enum values** — enum fields are typed ``Literal[...] | str``, so any string is accepted;
+* **exact round trip** — an optional field sent as ``null`` is remembered, so it is sent back as
+  ``null`` while an absent one stays absent; numbers keep their JSON type (``1`` stays ``1``);
+* **request bodies** — :func:`unstructure_body` drops ``NOT_GIVEN`` keys and keeps ``None`` as
+  ``null``, so ``update(metadata=None)`` sends ``{"metadata": null}``.
+
+Structuring is strict about JSON types (a string where an integer belongs is an error, not coerced),
+and :func:`structure_response` turns any failure into :class:`ResponseValidationError` whose message
+lists each bad field by path (``$.data[3].content[0].text``).
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ClassValidationError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from ._errors import ResponseValidationError
+from ._params import NotGiven
+from .models._base import _Model, _Unknown
+
+__all__ = ["CONVERTER", "make_converter", "structure_response", "unstructure_body"]
+
+_T = TypeVar("_T")
+_StructureHook = Callable[[Any, Any], Any]
+_UnstructureHook = Callable[[Any], Any]
+_NoneType = type(None)
+_SEQUENCES = (list, collections.abc.Sequence)
+_MAPPINGS = (dict, collections.abc.Mapping)
+# JSON scalars: their Python values are already what the wire needs, so unstructuring skips them.
+_SCALARS = (str, int, float, bool)
+
+
+def make_converter() -> cattrs.Converter:
+    """Build a converter with every hook this SDK needs.
+
+    Returns:
+        A new :class:`cattrs.Converter`; tests build their own, the SDK uses :data:`CONVERTER`.
+    """
+    converter = cattrs.Converter(detailed_validation=True)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(Any, _passthrough)
+    converter.register_structure_hook_factory(_is_literal, _literal_hook)
+    converter.register_structure_hook_factory(_is_mapping, _mapping_hook)
+    converter.register_structure_hook_factory(_is_sequence, _sequence_hook)
+    converter.register_structure_hook_factory(_is_union, _union_hook)
+    converter.register_structure_hook_factory(_is_unknown, _unknown_structure_hook)
+    converter.register_structure_hook_factory(_is_model, _model_structure_hook)
+    converter.register_unstructure_hook_factory(_is_unknown, lambda _: _unstructure_unknown)
+    converter.register_unstructure_hook_factory(_is_model, _model_unstructure_hook)
+    return converter
+
+
+# -- predicates -------------------------------------------------------------------------------
+
+
+def _is_model(cl: Any) -> bool:
+    return isinstance(cl, type) and issubclass(cl, _Model)
+
+
+def _is_unknown(cl: Any) -> bool:
+    return isinstance(cl, type) and issubclass(cl, _Unknown)
+
+
+def _is_union(cl: Any) -> bool:
+    return get_origin(cl) in (Union, types.UnionType)
+
+
+def _is_literal(cl: Any) -> bool:
+    return get_origin(cl) is Literal
+
+
+def _is_sequence(cl: Any) -> bool:
+    return get_origin(cl) in _SEQUENCES
+
+
+def _is_mapping(cl: Any) -> bool:
+    return cl in _MAPPINGS or get_origin(cl) in _MAPPINGS
+
+
+# -- scalars ----------------------------------------------------------------------------------
+# Strict on purpose: cattrs' defaults would turn 1 into "1" or "1" into 1, and the round trip
+# (and the caller's trust in the types) would silently break.
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError(f"expected a string, got {_json_type(value)}")
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected an integer, got {_json_type(value)}")
+
+
+def _structure_float(value: Any, _: Any) -> float:
+    # An integral JSON number stays an int: ``float`` accepts ints, and 1 must not come back as 1.0.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected a number, got {_json_type(value)}")
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"expected a boolean, got {_json_type(value)}")
+
+
+def _passthrough(value: Any, _: Any) -> Any:
+    return value
+
+
+def _json_type(value: Any) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+    names.update({list: "an array", dict: "an object", _NoneType: "null"})
+    return names.get(type(value), type(value).__name__)
+
+
+def _literal_hook(cl: Any) -> _StructureHook:
+    allowed = frozenset(get_args(cl))
+
+    def structure_literal(value: Any, _: Any) -> Any:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise ValueError(f"expected one of {sorted(map(repr, allowed))}, got {value!r}")
+
+    return structure_literal
+
+
+def _add_note(exc: BaseException, note: str) -> None:
+    # What BaseException.add_note does on 3.11+; cattrs.transform_error reads these notes for paths.
+    notes = getattr(exc, "__notes__", None)
+    if notes is None:
+        exc.__notes__ = [note]  # type: ignore[attr-defined]
+    else:
+        notes.append(note)
+
+
+# -- containers -------------------------------------------------------------------------------
+
+
+def _mapping_hook(cl: Any) -> _StructureHook:
+    # Free-form JSON objects (metadata, JSON schemas, attributes) are kept as received.
+    def structure_mapping(value: Any, _: Any) -> Any:
+        if isinstance(value, dict):
+            return value
+        raise TypeError(f"expected an object, got {_json_type(value)}")
+
+    return structure_mapping
+
+
+def _sequence_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
+    args = get_args(cl)
+    item_type = args[0] if args else Any
+    item_hook = converter.get_structure_hook(item_type)
+
+    def structure_sequence(value: Any, _: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise TypeError(f"expected an array, got {_json_type(value)}")
+        result = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                result.append(item_hook(item, item_type))
+            except Exception as exc:
+                _add_note(
+                    exc,
+                    IterableValidationNote(f"Structuring {cl} @ index {index}", index, item_type),
+                )
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {cl!r}", errors, cl)
+        return result
+
+    return structure_sequence
+
+
+# -- unions -----------------------------------------------------------------------------------
+
+
+def _tag_values(cl: type[_Model]) -> tuple[str, ...]:
+    """The ``type`` values a model class accepts (empty when it has no ``type`` discriminator)."""
+    field = getattr(attrs.fields(attrs.resolve_types(cl)), "type", None)
+    if field is None:
+        return ()
+    values: list[str] = []
+    for arg in (field.type, *get_args(field.type)):
+        if get_origin(arg) is Literal:
+            values += get_args(arg)
+    return tuple(values)
+
+
+def _union_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
+    """Dispatch on the JSON type of the value, then on ``type`` among model classes."""
+    members = get_args(cl)
+    nullable = _NoneType in members
+    members = tuple(m for m in members if m is not _NoneType)
+    models = [m for m in members if _is_model(m)]
+    fallback = next((m for m in members if _is_unknown(m)), None)
+    strings = [m for m in members if m is str or _is_literal(m)]
+    sequences = [m for m in members if _is_sequence(m)]
+    mappings = [m for m in members if _is_mapping(m)]
+    numbers = {t: t for t in (bool, int, float) if t in members}
+
+    if str in strings:
+        str_hook: _StructureHook | None = _structure_str
+    elif strings:
+        literal = Literal[tuple(v for m in strings for v in get_args(m))]  # type: ignore[valid-type]
+        str_hook = converter.get_structure_hook(literal)
+    else:
+        str_hook = None
+
+    tags: dict[str, type[_Model]] = {}
+    for model in models:
+        for tag in _tag_values(model):
+            if tags.setdefault(tag, model) is not model:
+                raise TypeError(f"{cl}: tag {tag!r} is claimed by {tags[tag]} and {model}")
+    model_hooks = {m: converter.get_structure_hook(m) for m in models}
+    single = model_hooks[models[0]] if len(models) == 1 and fallback is None else None
+    seq_type = sequences[0] if sequences else None
+    seq_hook = converter.get_structure_hook(seq_type) if seq_type is not None else None
+    map_type = mappings[0] if mappings else None
+
+    def structure_object(value: dict[str, Any]) -> Any:
+        if single is not None:
+            return single(value, models[0])
+        tag = value.get("type")
+        model = tags.get(tag) if isinstance(tag, str) else None
+        if model is not None:
+            return model_hooks[model](value, model)
+        if fallback is not None:
+            return fallback(type=tag if isinstance(tag, str) else None, raw=value)
+        if map_type is not None:
+            return value
+        raise ValueError(f"unexpected object with type {tag!r} for {cl}")
+
+    def structure_union(value: Any, _: Any) -> Any:
+        if value is None:
+            if nullable:
+                return None
+        elif isinstance(value, dict):
+            if models or fallback is not None or map_type is not None:
+                return structure_object(value)
+        elif isinstance(value, str):
+            if str_hook is not None:
+                return str_hook(value, str)
+        elif isinstance(value, bool):
+            if bool in numbers:
+                return value
+        elif isinstance(value, (int, float)):
+            if int in numbers and isinstance(value, int):
+                return value
+            if float in numbers:
+                return value
+        elif isinstance(value, list) and seq_hook is not None:
+            return seq_hook(value, seq_type)
+        raise TypeError(f"{_json_type(value)} is not valid for {cl}")
+
+    return structure_union
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+def _spec_fields(cl: type[_Model]) -> list[attrs.Attribute[Any]]:
+    """The model's own spec fields, in spec order (without ``extra`` and the null bookkeeping)."""
+    attrs.resolve_types(cl)
+    return [a for a in attrs.fields(cl) if a.name not in ("extra", "_explicit_nulls")]
+
+
+def _model_structure_hook(cl: type[_Model], converter: cattrs.Converter) -> _StructureHook:
+    fields = _spec_fields(cl)
+    # Optional spec fields default to None; required ones have no default, or a tag's literal.
+    required = [a.name for a in fields if a.default is not None]
+    required_set = frozenset(required)
+    types_ = {a.name: a.type for a in fields}
+    hooks: dict[str, _StructureHook] = {}
+
+    def hook_for(name: str) -> _StructureHook:
+        # Resolved on first use, not here: models refer to themselves (CompoundFilter.filters).
+        hook = hooks.get(name)
+        if hook is None:
+            hook = hooks[name] = converter.get_structure_hook(types_[name])
+        return hook
+
+    def structure_model(value: Any, _: Any) -> _Model:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object for {cl.__name__}, got {_json_type(value)}")
+        kwargs: dict[str, Any] = {}
+        extra: dict[str, Any] | None = None
+        nulls: list[str] | None = None
+        errors: list[Exception] | None = None
+        for key, item in value.items():
+            if key not in types_:
+                if extra is None:
+                    extra = {}
+                extra[key] = item
+                continue
+            if item is None and key not in required_set:
+                nulls = [key] if nulls is None else [*nulls, key]
+                kwargs[key] = None
+                continue
+            try:
+                kwargs[key] = hook_for(key)(item, types_[key])
+            except Exception as exc:
+                _add_note(
+                    exc,
+                    AttributeValidationNote(f"Structuring {cl.__name__}.{key}", key, types_[key]),
+                )
+                errors = [exc] if errors is None else [*errors, exc]
+        for name in required:
+            if name not in value:
+                missing = KeyError(name)
+                _add_note(
+                    missing,
+                    AttributeValidationNote(f"Required {cl.__name__}.{name}", name, types_[name]),
+                )
+                errors = [missing] if errors is None else [*errors, missing]
+        if errors:
+            raise ClassValidationError(f"While structuring {cl.__name__}", errors, cl)
+        if extra is not None:
+            kwargs["extra"] = extra
+        instance = cl(**kwargs)
+        if nulls is not None:
+            # The field is init=False and the class frozen: this is the one sanctioned write.
+            object.__setattr__(instance, "_explicit_nulls", frozenset(nulls))
+        return instance
+
+    return structure_model
+
+
+def _model_unstructure_hook(cl: type[_Model], converter: cattrs.Converter) -> _UnstructureHook:
+    fields = _spec_fields(cl)
+    plan = [(a.name, a.default is not None, _value_unstructurer(a.type, converter)) for a in fields]
+
+    def unstructure_model(obj: _Model) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        nulls = obj._explicit_nulls
+        for name, required, unstructure in plan:
+            value = getattr(obj, name)
+            if value is None:
+                if required or name in nulls:
+                    out[name] = None
+            elif unstructure is None:
+                out[name] = value
+            else:
+                out[name] = unstructure(value)
+        if obj.extra:
+            out.update(obj.extra)
+        return out
+
+    return unstructure_model
+
+
+def _is_scalar(cl: Any) -> bool:
+    if _is_union(cl):
+        return all(_is_scalar(m) for m in get_args(cl))
+    return cl in _SCALARS or cl is _NoneType or _is_literal(cl)
+
+
+def _value_unstructurer(cl: Any, converter: cattrs.Converter) -> _UnstructureHook | None:
+    """The cheapest correct way to unstructure one field's value (``None``: keep it as is)."""
+    if _is_scalar(cl) or _is_mapping(cl) or cl is Any:
+        return None
+    if _is_sequence(cl):
+        args = get_args(cl)
+        if args and _is_scalar(args[0]):
+            return list
+        item = converter.unstructure
+        return lambda values: [item(v) for v in values]
+    # Models, unions of models and unions with arrays: dispatch on the runtime class.
+    return converter.unstructure
+
+
+def _unknown_structure_hook(cl: type[_Unknown]) -> _StructureHook:
+    def structure_unknown(value: Any, _: Any) -> _Unknown:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object for {cl.__name__}, got {_json_type(value)}")
+        tag = value.get("type")
+        return cl(type=tag if isinstance(tag, str) else None, raw=value)
+
+    return structure_unknown
+
+
+def _unstructure_unknown(obj: _Unknown) -> Any:
+    return obj.raw
+
+
+# -- the SDK's entry points ---------------------------------------------------------------------
+
+CONVERTER: cattrs.Converter = make_converter()
+"""The converter the resources use."""
+
+
+def structure_response(
+    body: Any,
+    cl: type[_T],
+    *,
+    request_id: str | None = None,
+    converter: cattrs.Converter = CONVERTER,
+) -> _T:
+    """Structure a decoded JSON response body into ``cl``.
+
+    Args:
+        body: The decoded JSON body.
+        cl: The model class (or union) the spec promises for this response.
+        request_id: The response's ``x-request-id``, carried into the error.
+        converter: The converter to use; the SDK's own by default.
+
+    Returns:
+        The structured model.
+
+    Raises:
+        ResponseValidationError: The body does not have the spec's shape; the message lists every
+            bad field by JSON path, and the body is attached as ``.body``.
+    """
+    try:
+        return converter.structure(body, cl)
+    except (BaseValidationError, TypeError, ValueError, KeyError) as exc:
+        lines = cattrs.transform_error(exc, path="$", format_exception=_describe)
+        name = getattr(cl, "__name__", repr(cl))
+        raise ResponseValidationError(
+            f"response body is not a valid {name}: " + "; ".join(lines),
+            body=body,
+            request_id=request_id,
+        ) from exc
+
+
+def _describe(exc: BaseException, _: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    return str(exc)
+
+
+def unstructure_body(
+    fields: Mapping[str, Any], *, converter: cattrs.Converter = CONVERTER
+) -> dict[str, Any]:
+    """Build a JSON request body: ``NOT_GIVEN`` values are left out, ``None`` is sent as ``null``.
+
+    Args:
+        fields: Request fields by JSON key; values may be models, plain JSON, or ``NOT_GIVEN``.
+        converter: The converter to use; the SDK's own by default.
+
+    Returns:
+        A JSON-ready dict with exactly the keys the caller passed.
+    """
+    return {
+        key: converter.unstructure(value)
+        for key, value in fields.items()
+        if not isinstance(value, NotGiven)
+    }

@@ -1,0 +1,520 @@
+"""Generate ``conversations_sdk/models/{content,tools,items,inputs}.py`` from the OpenAPI spec.
+
+The spec (``spec/conversations.openapi.yaml``) is the one source of truth for the models: this script
+walks every schema the eight Conversations operations can return or accept and writes one attrs
+class per object schema, one ``Literal`` alias per enum and one union alias per named ``oneOf``.
+
+Run it after updating the spec, then review the diff::
+
+    python scripts/generate_models.py && ruff format conversations_sdk/models
+
+Rules (they mirror STYLE.md §3):
+
+* classes are ``@attrs.frozen(kw_only=True)`` subclasses of ``_Model`` (which carries ``extra``);
+* required fields have no default, optional ones are ``T | None = None``;
+* a required single-value ``type`` is the discriminator: ``type: Literal["x"] = "x"``;
+* enum fields other than discriminators also accept ``str``, so a new value never raises;
+* tagged unions of two or more classes get an ``Unknown*`` member as the fallback for new tags;
+* arrays are ``Sequence[...]`` (covariant, so typed input lists are easy to build).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "conversations.openapi.yaml"
+OUT = ROOT / "conversations_sdk" / "models"
+
+# Spec schema name -> public Python name, where the spec name is not a valid or not the agreed one.
+RENAMES = {
+    "ConversationResource": "Conversation",
+    "DeletedConversationResource": "ConversationDeletedResource",
+    "MessagePhase-2": "MessagePhase",
+}
+# Schemas rendered as a plain mapping instead of a class: they are free-form JSON objects.
+MAPPINGS = {
+    "EmptyModelParam": "Mapping[str, Any]",
+    "Metadata": "Mapping[str, str] | None",
+    "VectorStoreFileAttributes": "Mapping[str, str | float | bool] | None",
+}
+# Names for inline object schemas, keyed by (owner schema, property).
+INLINE_NAMES = {
+    ("FileSearchToolCall", "results"): "FileSearchToolCallResult",
+    ("WebSearchActionSearch", "sources"): "WebSearchActionSearchSource",
+    ("ImageGenTool", "input_image_mask"): "ImageGenToolInputImageMask",
+    ("WebSearchTool", "filters"): "WebSearchToolFilters",
+    ("MCPTool", "require_approval"): "MCPToolApprovalFilter",
+    ("WebSearchApproximateLocation", None): "WebSearchApproximateLocation",
+}
+# Named unions that hold items or content parts, with the fallback for tags not known yet.
+ITEM_UNIONS = {"ConversationItem", "Item", "InputItem"}
+# Modules in import order: a module may only import from the ones before it.
+MODULES = ["content", "tools", "items", "conversation", "inputs"]
+# Field annotations the spec leaves as "any JSON" but documents precisely.
+FIELD_OVERRIDES = {("ConversationResource", "metadata"): "Mapping[str, str] | None"}
+# Class summaries where the spec has none.
+CLASS_DOCS = {
+    "Conversation": "A conversation: its ID, metadata and creation time.",
+    "ConversationDeletedResource": "The receipt of a deleted conversation.",
+}
+# Inline unions worth a public name, keyed by (owner schema, property).
+INLINE_UNIONS = {("Message", "content"): "MessageContent"}
+
+
+def load() -> dict[str, Any]:
+    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def ref_name(obj: dict[str, Any]) -> str:
+    return obj["$ref"].rsplit("/", 1)[-1]
+
+
+def closure(schemas: dict[str, Any], roots: list[str]) -> list[str]:
+    seen: list[str] = []
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                if key == "$ref":
+                    name = value.rsplit("/", 1)[-1]
+                    if name not in seen:
+                        seen.append(name)
+                        walk(schemas[name])
+                else:
+                    walk(value)
+        elif isinstance(obj, list):
+            for value in obj:
+                walk(value)
+
+    for root in roots:
+        if root not in seen:
+            seen.append(root)
+            walk(schemas[root])
+    return seen
+
+
+def first_paragraph(text: str | None) -> str:
+    if not text:
+        return ""
+    text = text.strip().split("\n\n")[0]
+    text = " ".join(line.strip() for line in text.splitlines())
+    text = re.sub(r"\s+", " ", text)
+    return text.replace("\\", "\\\\").replace('"""', "'''")
+
+
+class Generator:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.schemas: dict[str, Any] = spec["components"]["schemas"]
+        self.classes: dict[str, dict[str, Any]] = {}  # python name -> {schema, fields, doc, module}
+        self.aliases: dict[str, dict[str, Any]] = {}  # python name -> {expr, deps, doc, module}
+        self.module_of: dict[str, str] = {}
+        self.current_module = ""
+
+    # -- naming -------------------------------------------------------------------------------
+
+    def pyname(self, schema_name: str) -> str:
+        return RENAMES.get(schema_name, schema_name)
+
+    def kind(self, schema: dict[str, Any]) -> str:
+        if "allOf" in schema:
+            return "allof"
+        if "oneOf" in schema or "anyOf" in schema:
+            return "union"
+        if "enum" in schema:
+            return "enum"
+        if schema.get("type") == "array":
+            return "array"
+        if "properties" in schema:
+            return "object"
+        if schema.get("type") == "object":
+            return "mapping"
+        if "type" in schema:
+            return "primitive"
+        return "any"
+
+    # -- types --------------------------------------------------------------------------------
+
+    def named(self, schema_name: str, deps: set[str]) -> str:
+        """Annotation for a reference to a component schema, generating it on first use."""
+        if schema_name in MAPPINGS:
+            return MAPPINGS[schema_name]
+        py = self.pyname(schema_name)
+        schema = self.schemas[schema_name]
+        kind = self.kind(schema)
+        if kind in ("object", "allof"):
+            self.ensure_class(schema_name, schema)
+            deps.add(py)
+            return py
+        if kind == "enum":
+            self.ensure_alias(py, self.literal(schema), schema.get("description"), set())
+            deps.add(py)
+            return f"{py} | str"  # a value added to the enum later must not raise
+        if kind == "union":
+            members = schema.get("oneOf") or schema.get("anyOf")
+            # A named union of one schema and null (Metadata-like) is not worth an alias.
+            if (
+                any(m.get("type") == "null" for m in members)
+                and py == "WebSearchApproximateLocation"
+            ):
+                inner = next(m for m in members if m.get("type") != "null")
+                self.ensure_class(py, inner, name=py)
+                deps.add(py)
+                return f"{py} | None"
+            alias_deps: set[str] = set()
+            expr = self.union(members, schema_name, None, alias_deps, union_name=py)
+            self.ensure_alias(py, expr, schema.get("description"), alias_deps)
+            deps.add(py)
+            return py
+        if kind == "array":
+            return f"Sequence[{self.annotation(schema['items'], schema_name, None, deps)}]"
+        return self.annotation(schema, schema_name, None, deps)
+
+    def literal(self, schema: dict[str, Any]) -> str:
+        return "Literal[" + ", ".join(repr(v) for v in schema["enum"]) + "]"
+
+    def annotation(
+        self, schema: dict[str, Any], owner: str, prop: str | None, deps: set[str]
+    ) -> str:
+        if "$ref" in schema:
+            return self.named(ref_name(schema), deps)
+        if "$recursiveRef" in schema:
+            deps.add(self.pyname(owner))
+            return self.pyname(owner)
+        kind = self.kind(schema)
+        if kind == "union":
+            members = schema.get("oneOf") or schema.get("anyOf")
+            alias = INLINE_UNIONS.get((owner, prop))
+            if alias is None:
+                return self.union(members, owner, prop, deps)
+            if alias not in self.aliases:
+                alias_deps: set[str] = set()
+                expr = self.union(members, owner, prop, alias_deps)
+                self.ensure_alias(alias, expr, schema.get("description"), alias_deps)
+            deps.add(alias)
+            return alias
+        if kind == "enum":
+            return self.literal(schema) + " | str"
+        if kind == "array":
+            return f"Sequence[{self.annotation(schema['items'], owner, prop, deps)}]"
+        if kind == "object":
+            name = INLINE_NAMES[(owner, prop)]
+            self.ensure_class(name, schema, name=name)
+            deps.add(name)
+            return name
+        if kind == "mapping":
+            addl = schema.get("additionalProperties")
+            if isinstance(addl, dict) and addl:
+                return f"Mapping[str, {self.annotation(addl, owner, prop, deps)}]"
+            return "Mapping[str, Any]"
+        if kind == "primitive":
+            return {
+                "string": "str",
+                "integer": "int",
+                "number": "float",
+                "boolean": "bool",
+                "null": "None",
+            }[schema["type"]]
+        return "Any"
+
+    def union(
+        self,
+        members: list[dict[str, Any]],
+        owner: str,
+        prop: str | None,
+        deps: set[str],
+        union_name: str | None = None,
+    ) -> str:
+        parts: list[str] = []
+        nullable = False
+        classes = 0
+        for member in members:
+            if member.get("type") == "null" and "$ref" not in member:
+                nullable = True
+                continue
+            part = self.annotation(member, owner, prop, deps)
+            for piece in split_union(part):
+                if piece == "None":
+                    nullable = True
+                elif piece not in parts:
+                    parts.append(piece)
+                    classes += piece in self.classes
+        if classes >= 2:
+            fallback = self.fallback(parts, union_name)
+            deps.add(fallback)
+            parts.append(fallback)
+        if nullable:
+            parts.append("None")
+        return " | ".join(parts)
+
+    def fallback(self, parts: list[str], union_name: str | None) -> str:
+        if union_name in ITEM_UNIONS:
+            return "UnknownItem"
+        if any(p in self.classes and "Content" in p for p in parts):
+            return "UnknownContent"
+        return "UnknownObject"
+
+    # -- declarations -------------------------------------------------------------------------
+
+    def ensure_alias(self, name: str, expr: str, doc: str | None, deps: set[str]) -> None:
+        if name not in self.aliases:
+            self.aliases[name] = {
+                "expr": expr,
+                "deps": deps,
+                "doc": first_paragraph(doc),
+                "module": self.current_module,
+            }
+
+    def ensure_class(
+        self, schema_name: str, schema: dict[str, Any], name: str | None = None
+    ) -> None:
+        py = name or self.pyname(schema_name)
+        if py in self.classes:
+            return
+        entry: dict[str, Any] = {"module": self.current_module, "fields": [], "deps": set()}
+        self.classes[py] = entry  # registered first: recursive schemas refer to themselves
+        if "allOf" in schema:
+            props: dict[str, Any] = {}
+            required: list[str] = []
+            doc = schema.get("description")
+            for part in schema["allOf"]:
+                part_schema = self.schemas[ref_name(part)] if "$ref" in part else part
+                doc = doc or part_schema.get("description")
+                for key, value in part_schema.get("properties", {}).items():
+                    props[key] = value  # later parts refine earlier ones (id, status)
+                required += [r for r in part_schema.get("required", []) if r not in required]
+        else:
+            props = schema.get("properties", {})
+            required = list(schema.get("required", []))
+            doc = schema.get("description") or schema.get("title")
+        entry["doc"] = (
+            CLASS_DOCS.get(py)
+            or first_paragraph(doc)
+            or f"The ``{schema_name}`` object of the spec."
+        )
+        for key, prop in props.items():
+            if not key.isidentifier() or keyword.iskeyword(key):
+                raise SystemExit(f"{schema_name}.{key} is not usable as an attribute name")
+            field_deps: set[str] = set()
+            is_required = key in required
+            enum = prop.get("enum")
+            if key in ("type", "object") and enum and is_required:
+                # The discriminator: known values only, defaulted so building input stays short.
+                ann = self.literal(prop)
+                default = repr(prop.get("default", enum[0]))
+            else:
+                ann = FIELD_OVERRIDES.get((schema_name, key)) or self.annotation(
+                    prop, schema_name if name is None else name, key, field_deps
+                )
+                if key == "type":
+                    # An optional discriminator is still a tag: known values only.
+                    ann = " | ".join(p for p in split_union(ann) if p != "str")
+                if not is_required and not ann.endswith("None") and ann != "Any":
+                    ann += " | None"
+                default = None if is_required else "None"
+                if is_required and enum and len(enum) == 1 and "default" in prop:
+                    default = repr(prop["default"])  # a constant such as mode="explicit"
+            entry["deps"] |= field_deps
+            entry["fields"].append(
+                {
+                    "name": key,
+                    "ann": ann,
+                    "default": default,
+                    "doc": first_paragraph(prop.get("description")),
+                }
+            )
+
+    # -- output -------------------------------------------------------------------------------
+
+    def render(self, module: str, module_doc: str) -> str:
+        classes = {n: c for n, c in self.classes.items() if c["module"] == module}
+        aliases = {n: a for n, a in self.aliases.items() if a["module"] == module}
+        needed: set[str] = set()
+        for c in classes.values():
+            needed |= c["deps"]
+        for a in aliases.values():
+            needed |= a["deps"]
+        imports: dict[str, list[str]] = {}
+        for dep in sorted(needed):
+            if dep in ("UnknownItem", "UnknownContent", "UnknownObject"):
+                imports.setdefault("._base", []).append(dep)
+                continue
+            owner = (self.classes.get(dep) or self.aliases[dep])["module"]
+            if owner == module:
+                continue
+            if MODULES.index(owner) > MODULES.index(module):
+                raise SystemExit(f"{module} would import {dep} from the later module {owner}")
+            imports.setdefault(f".{owner}", []).append(dep)
+        imports.setdefault("._base", []).append("_Model")
+        body_text = "\n".join(
+            [self.render_class(n, c) for n, c in classes.items()]
+            + [self.render_alias(n, a) for n, a in self.ordered_aliases(aliases)]
+        )
+        typing_names = [n for n in ("Any", "Literal") if re.search(rf"\b{n}\b", body_text)]
+        abc_names = [n for n in ("Mapping", "Sequence") if re.search(rf"\b{n}\[", body_text)]
+        lines = [
+            "# Generated by scripts/generate_models.py from spec/conversations.openapi.yaml.",
+            "# Do not edit by hand: change the generator (or the spec) and run it again.",
+            f'"""{module_doc}"""',
+            "",
+            "from __future__ import annotations",
+            "",
+        ]
+        if abc_names:
+            lines.append(f"from collections.abc import {', '.join(abc_names)}")
+        if typing_names:
+            lines.append(f"from typing import {', '.join(typing_names)}")
+        lines += ["", "import attrs", ""]
+        for mod in sorted(imports):
+            lines.append(f"from {mod} import {', '.join(sorted(set(imports[mod])))}")
+        exported = sorted(list(classes) + list(aliases))
+        lines += ["", "__all__ = [" + ", ".join(repr(n) for n in exported) + "]", "", ""]
+        return "\n".join(lines) + body_text
+
+    def render_package(self) -> str:
+        lines = [
+            "# Generated by scripts/generate_models.py from spec/conversations.openapi.yaml.",
+            "# Do not edit by hand: change the generator (or the spec) and run it again.",
+            '"""Typed models of every object the Conversations API returns or accepts.',
+            "",
+            "Import models from here (``from conversations_sdk.models import Message``). Every class is a",
+            "frozen attrs class named after its spec schema; unknown item, content and nested types arrive",
+            "as :class:`UnknownItem`, :class:`UnknownContent` and :class:`UnknownObject`, and fields the SDK",
+            "does not know yet are kept in each model's ``extra`` mapping.",
+            '"""',
+            "",
+            "from ._base import UnknownContent, UnknownItem, UnknownObject",
+        ]
+        names = ["UnknownContent", "UnknownItem", "UnknownObject"]
+        for module in MODULES:
+            exported = sorted(
+                [n for n, c in self.classes.items() if c["module"] == module]
+                + [n for n, a in self.aliases.items() if a["module"] == module]
+            )
+            names += exported
+            lines.append(f"from .{module} import {', '.join(exported)}")
+        lines += ["", "__all__ = [" + ", ".join(repr(n) for n in sorted(names)) + "]", ""]
+        return "\n".join(lines)
+
+    def ordered_aliases(
+        self, aliases: dict[str, dict[str, Any]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        done: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in done:
+                return
+            for dep in sorted(aliases[name]["deps"]):
+                if dep in aliases and dep != name:
+                    visit(dep)
+            done.append(name)
+
+        for name in sorted(aliases):
+            visit(name)
+        return [(n, aliases[n]) for n in done]
+
+    def render_alias(self, name: str, alias: dict[str, Any]) -> str:
+        doc = alias["doc"] or f"The ``{name}`` union of the spec."
+        return f"{name} = {alias['expr']}\n{quote_doc(doc)}\n\n"
+
+    def render_class(self, name: str, cls: dict[str, Any]) -> str:
+        out = ["@attrs.frozen(kw_only=True)", f"class {name}(_Model):"]
+        doc = [cls["doc"], "", "Attributes:"]
+        for f in cls["fields"]:
+            text = f["doc"] or f"The ``{f['name']}`` field."
+            wrapped = textwrap.wrap(f"{f['name']}: {text}", 92, subsequent_indent="    ")
+            doc += ["    " + line for line in wrapped]
+        doc.append("    extra: Fields not known to this SDK version, kept as received.")
+        out.append(indent_doc(doc))
+        out.append("")
+        for f in cls["fields"]:
+            line = f"    {f['name']}: {f['ann']}"
+            if f["default"] is not None:
+                line += f" = {f['default']}"
+            out.append(line)
+        return "\n".join(out) + "\n\n\n"
+
+
+def split_union(expr: str) -> list[str]:
+    """Split ``A | B[C | D] | E`` at top level only."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(expr):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif depth == 0 and expr.startswith(" | ", i):
+            parts.append(expr[start:i])
+            start = i + 3
+    parts.append(expr[start:])
+    return parts
+
+
+def quote_doc(text: str) -> str:
+    if text.endswith('"'):
+        text += " "
+    return '"""' + text + '"""'
+
+
+def indent_doc(lines: list[str]) -> str:
+    first = textwrap.wrap(lines[0], 92)
+    body = first + lines[1:]
+    text = "\n".join(("    " + line) if line else "" for line in body)
+    return '    """' + text.lstrip() + '\n    """'
+
+
+def main() -> int:
+    spec = load()
+    gen = Generator(spec)
+    schemas = gen.schemas
+    content_roots: list[str] = []
+    message = schemas["Message"]["properties"]["content"]["items"]["oneOf"]
+    content_roots += [ref_name(m) for m in message]
+    content_roots += ["InputContent", "OutputMessageContent", "FunctionAndCustomToolCallOutput"]
+    groups = {
+        "content": content_roots,
+        "tools": ["Tool"],
+        "items": ["ConversationItem"],
+        "conversation": [
+            "ConversationResource",
+            "DeletedConversationResource",
+            "ConversationItemList",
+        ],
+        "inputs": ["InputItem"],
+    }
+    for module in MODULES:
+        gen.current_module = module
+        for root in groups[module]:
+            for name in closure(schemas, [root]):
+                if name in MAPPINGS:
+                    continue
+                deps: set[str] = set()
+                gen.named(name, deps)
+        if module == "content":
+            prop = schemas["Message"]["properties"]["content"]["items"]
+            gen.annotation(prop, "Message", "content", set())
+    docs = {
+        "content": "Content parts of messages and tool outputs: text, images, files, refusals, "
+        "annotations and logprobs.",
+        "tools": "Tool definitions, as carried by ``additional_tools`` and ``tool_search_output`` items.",
+        "items": "Conversation items: every ``type`` the API can return, and the ``ConversationItem`` union.",
+        "conversation": "The conversation object, its deletion receipt and the item list page.",
+        "inputs": "Input shapes accepted by ``conversations.create`` and ``items.create`` "
+        "(``InputItem``).",
+    }
+    for module in MODULES:
+        (OUT / f"{module}.py").write_text(gen.render(module, docs[module]), encoding="utf-8")
+    (OUT / "__init__.py").write_text(gen.render_package(), encoding="utf-8")
+    print(f"{len(gen.classes)} classes, {len(gen.aliases)} aliases")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
