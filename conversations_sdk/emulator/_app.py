@@ -1,0 +1,713 @@
+"""The emulator's HTTP layer: routes, request validation against the spec, API-shaped errors.
+
+Handlers parse and validate the request with the emulator's own validator (:mod:`._validate`)
+against the schemas of the bundled spec, then run one store operation. Every failure a caller can
+cause is a 4xx with the API's body ``{"error": {"message", "type", "param", "code"}}``; a 5xx
+means an emulator bug (or an injected fault).
+
+This module must not import the SDK's converter or models: the emulator is a second opinion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import importlib.resources
+import ipaddress
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NoReturn
+
+import attrs
+from aiohttp import web
+
+from ._faults import FaultInjector, Faults, reset_connection
+from ._store import IdempotencyKey, JSONObject, Store, Transaction
+from ._validate import SchemaValidator, ValidationProblem
+
+__all__ = ["AppConfig", "create_app", "load_spec"]
+
+logger = logging.getLogger("conversations_sdk.emulator")
+
+API_PREFIX = "/v1"
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+# Spec limits stated in prose (the Metadata schema itself does not encode them).
+METADATA_MAX_PAIRS = 16
+METADATA_MAX_KEY = 64
+METADATA_MAX_VALUE = 512
+LIST_LIMIT_MIN, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT = 1, 100, 20
+
+LOOPBACK_HOST_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+# Item id prefixes as the API uses them; a type not listed gets "item_".
+ID_PREFIXES: Mapping[str, str] = {
+    "message": "msg",
+    "function_call": "fc",
+    "function_call_output": "fco",
+    "file_search_call": "fs",
+    "web_search_call": "ws",
+    "image_generation_call": "ig",
+    "computer_call": "cu",
+    "computer_call_output": "cuo",
+    "reasoning": "rs",
+    "code_interpreter_call": "ci",
+    "local_shell_call": "lsh",
+    "local_shell_call_output": "lsho",
+    "shell_call": "sh",
+    "shell_call_output": "sho",
+    "apply_patch_call": "apc",
+    "apply_patch_call_output": "apco",
+    "mcp_list_tools": "mcpl",
+    "mcp_approval_request": "mcpr",
+    "mcp_approval_response": "mcpa",
+    "mcp_call": "mcp",
+    "custom_tool_call": "ctc",
+    "custom_tool_call_output": "ctco",
+    "compaction": "cmp",
+    "tool_search_call": "tsc",
+    "tool_search_output": "tso",
+    "additional_tools": "at",
+    "program": "prg",
+    "program_output": "prgo",
+}
+
+
+def load_spec() -> dict[str, Any]:
+    """Return the bundled OpenAPI document (generated from ``spec/conversations.openapi.yaml``)."""
+    text = importlib.resources.files(__package__).joinpath("spec.json").read_text("utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def new_id(prefix: str) -> str:
+    """Return a fresh id such as ``conv_`` followed by 48 hex digits."""
+    return f"{prefix}_{secrets.token_hex(24)}"
+
+
+@attrs.frozen(kw_only=True)
+class AppConfig:
+    """Settings of one emulator application.
+
+    Args:
+        api_key: When set, every request must carry ``Authorization: Bearer <api_key>``.
+        loopback_only: Restrict the ``Host`` header to localhost names (DNS-rebinding defence);
+            true whenever the server is bound to a loopback address.
+        max_body_bytes: Larger request bodies are refused with 413.
+    """
+
+    api_key: str | None = attrs.field(default=None, repr=False)
+    loopback_only: bool = True
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+
+class APIProblem(Exception):
+    """A request the API would refuse: becomes an error response with the API's body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        type: str = "invalid_request_error",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+        self.code = code
+        self.type = type
+        self.headers = dict(headers or {})
+
+    def body(self) -> JSONObject:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+
+class _State:
+    """What handlers share: the store, the spec's validator, the fault injector."""
+
+    def __init__(self, store: Store, config: AppConfig, faults: FaultInjector) -> None:
+        self.store = store
+        self.config = config
+        self.faults = faults
+        self.closing = asyncio.Event()
+        self.spec = load_spec()
+        self.validator = SchemaValidator(self.spec)
+        schemas = self.spec["components"]["schemas"]
+        self.schemas: Mapping[str, Any] = schemas
+        self.include_values = frozenset(schemas["IncludeEnum"]["enum"])
+        items_body = self.spec["paths"]["/conversations/{conversation_id}/items"]["post"]
+        self.items_body_schema = items_body["requestBody"]["content"]["application/json"]["schema"]
+        # Stored items must validate against the branch of ConversationItem for their type.
+        self.resource_schemas: dict[str, list[Mapping[str, Any]]] = {}
+        for branch in schemas["ConversationItem"]["oneOf"]:
+            for tag in self.validator.tags(branch):
+                self.resource_schemas.setdefault(tag, []).append(branch)
+
+
+_APP_KEY_STATE = web.AppKey("conversations_emulator_state", _State)
+
+
+def _state(request: web.Request) -> _State:
+    return request.app[_APP_KEY_STATE]
+
+
+def _json_response(
+    status: int, body: object, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+# --- middlewares -------------------------------------------------------------------------------
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Give every response a request id, and every failure the API's error body."""
+    request_id = "req_" + secrets.token_hex(16)
+    try:
+        response = await handler(request)
+    except APIProblem as refused:
+        response = _json_response(refused.status, refused.body(), refused.headers)
+    except web.HTTPException as exc:
+        # aiohttp's own refusals (no such route, wrong method, body too large) in the API's shape.
+        mapped = _problem_from_http(exc)
+        response = _json_response(mapped.status, mapped.body(), mapped.headers)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("emulator failure on %s %s (%s)", request.method, request.path, request_id)
+        failure = APIProblem(
+            500,
+            f"The emulator failed to process the request; see its log for {request_id}.",
+            type="server_error",
+        )
+        response = _json_response(500, failure.body())
+    response.headers["x-request-id"] = request_id
+    return response
+
+
+def _problem_from_http(exc: web.HTTPException) -> APIProblem:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return APIProblem(413, "The request body is too large.", code="request_too_large")
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return APIProblem(
+            405,
+            f"The method {exc.method} is not allowed for this path.",
+            headers={"Allow": ", ".join(sorted(exc.allowed_methods))},
+        )
+    if isinstance(exc, web.HTTPNotFound):
+        return APIProblem(404, "Invalid URL: no route matches this path.", code="unknown_url")
+    return APIProblem(exc.status, exc.reason)
+
+
+@web.middleware
+async def _guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse foreign Host headers on loopback, check the bearer key, inject configured faults."""
+    state = _state(request)
+    if state.config.loopback_only and not _host_allowed(request.headers.get("Host")):
+        raise APIProblem(
+            403,
+            "The Host header must name this machine (localhost, 127.0.0.1 or ::1).",
+            code="host_not_allowed",
+        )
+    if state.config.api_key is not None:
+        _check_api_key(request.headers.get("Authorization"), state.config.api_key)
+    fault = state.faults.draw(request.method)
+    if fault is None:
+        return await handler(request)
+    if fault.when == "before":
+        await _inject(request, fault, state)
+        return await handler(request)
+    response = await handler(request)
+    await _inject(request, fault, state)
+    return response
+
+
+def _host_allowed(host: str | None) -> bool:
+    if host is None:
+        # Browsers always send Host; a client that does not is not a DNS-rebinding vector.
+        return True
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    if name in LOOPBACK_HOST_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_api_key(header: str | None, api_key: str) -> None:
+    scheme, _, token = (header or "").partition(" ")
+    if not header or scheme.lower() != "bearer" or not token.strip():
+        raise APIProblem(
+            401,
+            "You didn't provide an API key. You need to provide your API key in an "
+            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            code="missing_api_key",
+        )
+    # Constant time, on bytes (compare_digest refuses non-ASCII str); the key is never echoed.
+    if not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+        raise APIProblem(401, "Incorrect API key provided.", code="invalid_api_key")
+
+
+async def _inject(request: web.Request, fault: Faults, state: _State) -> None:
+    """Carry out an injected fault: raise the error response, reset, or stall."""
+    if fault.mode == "stall":
+        try:
+            await asyncio.wait_for(state.closing.wait(), fault.stall_seconds)
+        except asyncio.TimeoutError:
+            return  # the stall is over: answer late
+        reset_connection(request)
+        raise APIProblem(503, "The emulator is shutting down.", type="server_error")
+    if fault.mode == "reset":
+        reset_connection(request)
+        raise APIProblem(500, "Injected connection reset.", type="server_error")
+    status = int(fault.mode)
+    headers = fault.retry_headers() if status in (429, 503) else None
+    if status == 429:
+        raise APIProblem(
+            429,
+            "Rate limit reached (injected by the emulator).",
+            type="requests",
+            code="rate_limit_exceeded",
+            headers=headers,
+        )
+    raise APIProblem(
+        status, f"Injected fault: HTTP {status}.", type="server_error", headers=headers
+    )
+
+
+# --- request parsing ---------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def _read_json(request: web.Request, *, required: bool) -> JSONObject:
+    """Return the JSON object in the body; an absent optional body counts as ``{}``."""
+    raw = await request.read()
+    if not raw.strip():
+        if required:
+            raise APIProblem(400, "A JSON request body is required.", code="missing_body")
+        return {}
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise APIProblem(
+            400,
+            "We could not parse the JSON body of your request. The body must be valid JSON.",
+            code="invalid_json",
+        ) from None
+    if not isinstance(body, dict):
+        raise APIProblem(400, "The request body must be a JSON object.", code="invalid_type")
+    return body
+
+
+def _validate(state: _State, value: object, schema: Mapping[str, Any]) -> None:
+    try:
+        state.validator.validate(value, schema)
+    except ValidationProblem as problem:
+        raise APIProblem(400, problem.message, param=problem.param, code="invalid_value") from None
+    except RecursionError:
+        raise APIProblem(
+            400, "The request body is nested too deeply.", code="invalid_value"
+        ) from None
+
+
+def _check_metadata(metadata: object, param: str = "metadata") -> JSONObject:
+    """Apply the limits the spec states in prose; ``null`` means empty."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise APIProblem(400, f"Invalid type for '{param}': expected an object.", param=param)
+    if len(metadata) > METADATA_MAX_PAIRS:
+        raise APIProblem(
+            400,
+            f"Invalid '{param}': too many pairs ({len(metadata)}); at most {METADATA_MAX_PAIRS}.",
+            param=param,
+            code="invalid_value",
+        )
+    for key, value in metadata.items():
+        if len(key) > METADATA_MAX_KEY:
+            raise APIProblem(
+                400,
+                f"Invalid '{param}': a key is {len(key)} characters; at most {METADATA_MAX_KEY}.",
+                param=param,
+                code="invalid_value",
+            )
+        if not isinstance(value, str):
+            raise APIProblem(
+                400, f"Invalid '{param}.{key}': values must be strings.", param=f"{param}.{key}"
+            )
+        if len(value) > METADATA_MAX_VALUE:
+            raise APIProblem(
+                400,
+                f"Invalid '{param}.{key}': the value is {len(value)} characters; "
+                f"at most {METADATA_MAX_VALUE}.",
+                param=f"{param}.{key}",
+                code="invalid_value",
+            )
+    return metadata
+
+
+def _check_include(state: _State, request: web.Request) -> None:
+    """Accept ``include`` / ``include[]`` values from the spec's enum (they change nothing here)."""
+    for name in ("include", "include[]"):
+        for value in request.query.getall(name, []):
+            if value not in state.include_values:
+                raise APIProblem(
+                    400,
+                    f"Invalid value for 'include': {value!r} is not a supported include.",
+                    param="include",
+                    code="invalid_value",
+                )
+
+
+def _idempotency(request: web.Request, body: object) -> IdempotencyKey | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key or len(key) > 255:
+        raise APIProblem(
+            400, "The Idempotency-Key header must be 1 to 255 characters.", param="Idempotency-Key"
+        )
+    query = sorted(request.query.items())
+    material = json.dumps([request.method, request.path, query, body], sort_keys=True)
+    return IdempotencyKey(key, hashlib.sha256(material.encode()).hexdigest())
+
+
+async def _write(
+    request: web.Request,
+    body: object,
+    operation: Callable[[Transaction], tuple[int, JSONObject]],
+) -> web.Response:
+    status, payload, replayed = await _state(request).store.write(
+        _idempotency(request, body), operation
+    )
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return _json_response(status, payload, headers)
+
+
+def _not_found(kind: str, ident: str) -> APIProblem:
+    return APIProblem(404, f"{kind} with id '{ident}' not found.", code="not_found")
+
+
+# --- items: input → stored ---------------------------------------------------------------------
+
+
+def _normalise_items(
+    state: _State, tx: Transaction, items: list[Any], param: str
+) -> list[JSONObject]:
+    return [_normalise_item(state, tx, item, f"{param}[{i}]") for i, item in enumerate(items)]
+
+
+def _normalise_item(state: _State, tx: Transaction, item: JSONObject, param: str) -> JSONObject:
+    """Turn one input item into the item the API would store (fresh id, defaults filled in)."""
+    item_type = item.get("type")
+    if item_type == "item_reference" or (item_type is None and "role" not in item):
+        source = tx.find_item(str(item.get("id")))
+        if source is None:
+            raise _not_found("Item", str(item.get("id")))
+        stored = dict(source)
+        stored["id"] = new_id(ID_PREFIXES.get(str(stored.get("type")), "item"))
+        return stored
+    if item_type in (None, "message"):
+        stored = _normalise_message(item)
+    else:
+        # Absent and null mean the same on input; stored items leave such keys out.
+        stored = {k: v for k, v in item.items() if v is not None}
+        schemas = state.resource_schemas.get(str(item_type), [])
+        if any("status" in _properties(state, s) for s in schemas):
+            stored.setdefault("status", "completed")
+    item_id = new_id(ID_PREFIXES.get(str(stored["type"]), "item"))
+    stored = {"id": item_id, **{k: v for k, v in stored.items() if k != "id"}}
+    schemas = state.resource_schemas.get(str(stored["type"]), [])
+    if not schemas:
+        raise APIProblem(
+            400,
+            f"Items of type {stored['type']!r} cannot be stored in a conversation.",
+            param=f"{param}.type",
+            code="invalid_value",
+        )
+    problem: ValidationProblem | None = None
+    for schema in schemas:
+        try:
+            state.validator.validate(stored, schema, param)
+        except ValidationProblem as exc:
+            problem = exc
+        else:
+            return stored
+    assert problem is not None  # noqa: S101 - schemas is non-empty
+    raise APIProblem(
+        400,
+        f"This {stored['type']} item cannot be stored as sent: {problem.message}",
+        param=problem.param,
+        code="invalid_value",
+    )
+
+
+def _properties(state: _State, schema: Mapping[str, Any]) -> set[str]:
+    if "$ref" in schema:
+        return _properties(state, state.validator.resolve(schema["$ref"]))
+    names = set(schema.get("properties", {}))
+    for sub in schema.get("allOf", ()):
+        names |= _properties(state, sub)
+    return names
+
+
+def _normalise_message(item: JSONObject) -> JSONObject:
+    role = item["role"]
+    content = item["content"]
+    if isinstance(content, str):
+        if role == "assistant":
+            content = [{"type": "output_text", "text": content, "annotations": [], "logprobs": []}]
+        else:
+            content = [{"type": "input_text", "text": content}]
+    stored: JSONObject = {
+        "type": "message",
+        "status": item.get("status") or "completed",
+        "role": role,
+        "content": content,
+    }
+    if item.get("phase") is not None:
+        stored["phase"] = item["phase"]
+    return stored
+
+
+def _item_list(items: list[JSONObject], has_more: bool) -> JSONObject:
+    # The spec makes first_id/last_id required strings, so an empty page says "" rather than null.
+    return {
+        "object": "list",
+        "data": items,
+        "has_more": has_more,
+        "first_id": items[0]["id"] if items else "",
+        "last_id": items[-1]["id"] if items else "",
+    }
+
+
+# --- handlers ----------------------------------------------------------------------------------
+
+
+async def create_conversation(request: web.Request) -> web.Response:
+    """POST /v1/conversations"""
+    state = _state(request)
+    body = await _read_json(request, required=False)
+    _validate(state, body, state.schemas["CreateConversationBody"])
+    metadata = _check_metadata(body.get("metadata"))
+    items = body.get("items") or []
+    conversation_id = new_id("conv")
+    created_at = int(time.time())
+
+    def operation(tx: Transaction) -> tuple[int, JSONObject]:
+        stored = _normalise_items(state, tx, items, "items")
+        conversation = tx.insert_conversation(conversation_id, created_at, metadata)
+        tx.insert_items(conversation_id, stored)
+        return 200, conversation
+
+    return await _write(request, body, operation)
+
+
+async def retrieve_conversation(request: web.Request) -> web.Response:
+    """GET /v1/conversations/{conversation_id}"""
+    conversation_id = request.match_info["conversation_id"]
+    conversation = await _state(request).store.read(lambda tx: tx.get_conversation(conversation_id))
+    if conversation is None:
+        raise _not_found("Conversation", conversation_id)
+    return _json_response(200, conversation)
+
+
+async def update_conversation(request: web.Request) -> web.Response:
+    """POST /v1/conversations/{conversation_id}"""
+    state = _state(request)
+    conversation_id = request.match_info["conversation_id"]
+    body = await _read_json(request, required=True)
+    _validate(state, body, state.schemas["UpdateConversationBody"])
+    metadata = _check_metadata(body["metadata"])
+
+    def operation(tx: Transaction) -> tuple[int, JSONObject]:
+        conversation = tx.update_metadata(conversation_id, metadata)
+        if conversation is None:
+            raise _not_found("Conversation", conversation_id)
+        return 200, conversation
+
+    return await _write(request, body, operation)
+
+
+async def delete_conversation(request: web.Request) -> web.Response:
+    """DELETE /v1/conversations/{conversation_id}"""
+    conversation_id = request.match_info["conversation_id"]
+
+    def operation(tx: Transaction) -> tuple[int, JSONObject]:
+        if not tx.delete_conversation(conversation_id):
+            raise _not_found("Conversation", conversation_id)
+        return 200, {"id": conversation_id, "object": "conversation.deleted", "deleted": True}
+
+    return await _write(request, None, operation)
+
+
+async def create_items(request: web.Request) -> web.Response:
+    """POST /v1/conversations/{conversation_id}/items"""
+    state = _state(request)
+    conversation_id = request.match_info["conversation_id"]
+    _check_include(state, request)
+    body = await _read_json(request, required=True)
+    _validate(state, body, state.items_body_schema)
+    items = body["items"]
+
+    def operation(tx: Transaction) -> tuple[int, JSONObject]:
+        if tx.get_conversation(conversation_id) is None:
+            raise _not_found("Conversation", conversation_id)
+        stored = _normalise_items(state, tx, items, "items")
+        tx.insert_items(conversation_id, stored)
+        return 200, _item_list(stored, has_more=False)
+
+    return await _write(request, body, operation)
+
+
+def _list_params(request: web.Request) -> tuple[int, bool, str | None]:
+    query = request.query
+    raw_limit = query.get("limit")
+    limit = LIST_LIMIT_DEFAULT
+    if raw_limit is not None:
+        try:
+            limit = int(raw_limit)
+        except ValueError:
+            raise APIProblem(
+                400, f"Invalid 'limit': expected an integer, got {raw_limit!r}.", param="limit"
+            ) from None
+        if not LIST_LIMIT_MIN <= limit <= LIST_LIMIT_MAX:
+            raise APIProblem(
+                400,
+                f"Invalid 'limit': {limit} is outside {LIST_LIMIT_MIN}..{LIST_LIMIT_MAX}.",
+                param="limit",
+                code="invalid_value",
+            )
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise APIProblem(
+            400,
+            f"Invalid 'order': expected 'asc' or 'desc', got {order!r}.",
+            param="order",
+            code="invalid_value",
+        )
+    return limit, order == "asc", query.get("after")
+
+
+async def list_items(request: web.Request) -> web.Response:
+    """GET /v1/conversations/{conversation_id}/items"""
+    state = _state(request)
+    conversation_id = request.match_info["conversation_id"]
+    _check_include(state, request)
+    limit, ascending, after = _list_params(request)
+
+    def operation(tx: Transaction) -> JSONObject:
+        if tx.get_conversation(conversation_id) is None:
+            raise _not_found("Conversation", conversation_id)
+        after_seq = None
+        if after is not None:
+            after_seq = tx.item_seq(conversation_id, after)
+            if after_seq is None:
+                raise APIProblem(
+                    400,
+                    f"Invalid 'after': no item with id '{after}' in this conversation.",
+                    param="after",
+                    code="invalid_value",
+                )
+        items, has_more = tx.list_items(
+            conversation_id, after_seq=after_seq, limit=limit, ascending=ascending
+        )
+        return _item_list(items, has_more)
+
+    return _json_response(200, await state.store.read(operation))
+
+
+async def retrieve_item(request: web.Request) -> web.Response:
+    """GET /v1/conversations/{conversation_id}/items/{item_id}"""
+    state = _state(request)
+    conversation_id = request.match_info["conversation_id"]
+    item_id = request.match_info["item_id"]
+    _check_include(state, request)
+
+    def operation(tx: Transaction) -> JSONObject:
+        if tx.get_conversation(conversation_id) is None:
+            raise _not_found("Conversation", conversation_id)
+        item = tx.get_item(conversation_id, item_id)
+        if item is None:
+            raise _not_found("Item", item_id)
+        return item
+
+    return _json_response(200, await state.store.read(operation))
+
+
+async def delete_item(request: web.Request) -> web.Response:
+    """DELETE /v1/conversations/{conversation_id}/items/{item_id}"""
+    conversation_id = request.match_info["conversation_id"]
+    item_id = request.match_info["item_id"]
+
+    def operation(tx: Transaction) -> tuple[int, JSONObject]:
+        conversation = tx.get_conversation(conversation_id)
+        if conversation is None:
+            raise _not_found("Conversation", conversation_id)
+        if not tx.delete_item(conversation_id, item_id):
+            raise _not_found("Item", item_id)
+        return 200, conversation
+
+    return await _write(request, None, operation)
+
+
+def create_app(store: Store, config: AppConfig, faults: FaultInjector) -> web.Application:
+    """Build the aiohttp application serving the API under ``/v1``.
+
+    Args:
+        store: An opened store; the application does not open or close it.
+        config: Authentication, Host restriction and body size limit.
+        faults: The injector consulted on every request (reconfigurable while serving).
+
+    Returns:
+        The application; call :func:`mark_closing` before shutting it down to end stalls.
+    """
+    app = web.Application(
+        middlewares=[_errors_middleware, _guard_middleware],
+        client_max_size=config.max_body_bytes,
+    )
+    app[_APP_KEY_STATE] = _State(store, config, faults)
+    conv = API_PREFIX + "/conversations"
+    app.router.add_post(conv, create_conversation)
+    app.router.add_get(conv + "/{conversation_id}", retrieve_conversation, allow_head=False)
+    app.router.add_post(conv + "/{conversation_id}", update_conversation)
+    app.router.add_delete(conv + "/{conversation_id}", delete_conversation)
+    app.router.add_post(conv + "/{conversation_id}/items", create_items)
+    app.router.add_get(conv + "/{conversation_id}/items", list_items, allow_head=False)
+    app.router.add_get(conv + "/{conversation_id}/items/{item_id}", retrieve_item, allow_head=False)
+    app.router.add_delete(conv + "/{conversation_id}/items/{item_id}", delete_item)
+    return app
+
+
+def mark_closing(app: web.Application) -> None:
+    """Wake every stalled request so the server can shut down promptly."""
+    app[_APP_KEY_STATE].closing.set()

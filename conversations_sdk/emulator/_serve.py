@@ -1,0 +1,143 @@
+"""The ``serve`` command: flags shared by ``python -m conversations_sdk.emulator`` and
+``conversations-sdk serve``, and the loop that serves until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from ._app import DEFAULT_MAX_BODY_BYTES
+from ._faults import FAULT_MODES, Faults
+from ._server import DEFAULT_HOST, Emulator
+
+__all__ = ["add_arguments", "main", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the emulator's flags to ``parser`` (a top-level parser or a subcommand's)."""
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to bind (default %(default)s); a non-loopback address requires --api-key",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port to bind; 0 picks a free one (default %(default)s)",
+    )
+    parser.add_argument(
+        "--db", default=None, help="SQLite database file; without it, data lives in memory"
+    )
+    parser.add_argument(
+        "--api-key",
+        default=None,
+        help="require 'Authorization: Bearer KEY' on every request",
+    )
+    parser.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=DEFAULT_MAX_BODY_BYTES,
+        help="refuse larger request bodies with 413 (default %(default)s)",
+    )
+    faults = parser.add_argument_group("fault injection (off unless --fault is given)")
+    faults.add_argument("--fault", choices=FAULT_MODES, default=None, help="the fault to inject")
+    faults.add_argument(
+        "--fault-when",
+        choices=("before", "after"),
+        default="before",
+        help="fail before processing, or after committing (default %(default)s)",
+    )
+    faults.add_argument(
+        "--fault-rate", type=float, default=1.0, help="share of requests to fail, 0..1 (default 1)"
+    )
+    faults.add_argument("--fault-seed", type=int, default=0, help="RNG seed (default 0)")
+    faults.add_argument(
+        "--fault-methods",
+        default="GET,POST,DELETE",
+        help="comma-separated HTTP methods eligible for faults (default %(default)s)",
+    )
+    faults.add_argument(
+        "--fault-max", type=int, default=None, help="inject at most this many faults"
+    )
+    faults.add_argument(
+        "--fault-retry-after",
+        type=float,
+        default=1.0,
+        help="seconds advertised by Retry-After on 429/503 (default 1)",
+    )
+    faults.add_argument(
+        "--fault-stall-seconds",
+        type=float,
+        default=300.0,
+        help="how long a stall lasts (default 300)",
+    )
+
+
+def faults_from_args(args: argparse.Namespace) -> Faults | None:
+    """Build the :class:`Faults` the flags describe, or ``None`` without ``--fault``."""
+    if args.fault is None:
+        return None
+    return Faults(
+        mode=args.fault,
+        when=args.fault_when,
+        fraction=args.fault_rate,
+        seed=args.fault_seed,
+        methods=frozenset(m.strip() for m in args.fault_methods.split(",") if m.strip()),
+        max_faults=args.fault_max,
+        retry_after=args.fault_retry_after,
+        stall_seconds=args.fault_stall_seconds,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve with the parsed flags until interrupted; return the exit status.
+
+    Prints the base URL to use (``http://127.0.0.1:8765/v1``) once the socket is bound.
+    """
+    try:
+        emulator = Emulator(
+            db=args.db,
+            api_key=args.api_key,
+            host=args.host,
+            port=args.port,
+            faults=faults_from_args(args),
+            max_body_bytes=args.max_body_bytes,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(emulator))
+    return 0
+
+
+async def _serve(emulator: Emulator) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        # Not available on Windows' event loops: Ctrl-C still ends asyncio.run there.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with emulator:
+        print(f"Conversations API emulator (database: {emulator.database}) serving at:", flush=True)  # noqa: T201
+        print(emulator.base_url, flush=True)  # noqa: T201
+        await stop.wait()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``python -m conversations_sdk.emulator``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m conversations_sdk.emulator",
+        description="Serve a local emulator of the OpenAI Conversations API under /v1.",
+    )
+    add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m conversations_sdk.emulator``."""
+    return run(build_parser().parse_args(argv))

@@ -1,0 +1,289 @@
+"""Running the emulator: :class:`Emulator` (async), :class:`ThreadedEmulator` (blocking code).
+
+Both bind 127.0.0.1 on a free port by default and expose ``base_url`` (ending in ``/v1``) for a
+client. Binding any non-loopback address requires an API key, so an emulator is never an open
+door on a network by accident.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+from types import TracebackType
+from typing import Any
+
+import anyio.from_thread
+from aiohttp import web
+
+from ._app import DEFAULT_MAX_BODY_BYTES, AppConfig, create_app, mark_closing
+from ._faults import FaultInjector, Faults
+from ._store import Store
+
+__all__ = ["Emulator", "ThreadedEmulator", "is_loopback"]
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    """Return whether ``host`` names only this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class Emulator:
+    """A local Conversations API server on an aiohttp event loop, backed by SQLite.
+
+    Use it as ``async with Emulator() as emulator:`` and point a client at
+    ``emulator.base_url``. Nothing is shared between instances unless they open the same file.
+
+    Args:
+        db: A SQLite database file to keep data in (created if missing); ``None`` keeps the data
+            in memory for the emulator's lifetime.
+        api_key: When set, requests must send ``Authorization: Bearer <api_key>``. Required when
+            ``host`` is not a loopback address.
+        host: The address to bind; 127.0.0.1 by default.
+        port: The port to bind; 0 picks a free one (read it back from :attr:`port`).
+        faults: Faults to inject from the start (see :class:`Faults`); ``None`` for none.
+        max_body_bytes: Request bodies larger than this are refused with 413.
+
+    Raises:
+        ValueError: ``host`` is not loopback and no ``api_key`` was given.
+    """
+
+    def __init__(
+        self,
+        *,
+        db: str | os.PathLike[str] | None = None,
+        api_key: str | None = None,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        faults: Faults | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        loopback = is_loopback(host)
+        if not loopback and not api_key:
+            raise ValueError(
+                f"binding {host!r} exposes the emulator beyond this machine: pass an api_key"
+            )
+        self._host = host
+        self._requested_port = port
+        self._port: int | None = None
+        self._config = AppConfig(
+            api_key=api_key, loopback_only=loopback, max_body_bytes=max_body_bytes
+        )
+        self._store = Store(db)
+        self._injector = FaultInjector(faults)
+        self._runner: web.AppRunner | None = None
+        self._app: web.Application | None = None
+
+    def __repr__(self) -> str:
+        # Never the API key.
+        where = self.base_url if self._port is not None else "not started"
+        return f"<Emulator {where} db={self._store.path!r}>"
+
+    @property
+    def database(self) -> str:
+        """The SQLite database file, or ``":memory:"``."""
+        return self._store.path
+
+    @property
+    def host(self) -> str:
+        """The bound address."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when 0 was requested).
+
+        Raises:
+            RuntimeError: The emulator is not running.
+        """
+        if self._port is None:
+            raise RuntimeError("the emulator is not running: use 'async with' or start()")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """The URL to give a client, such as ``http://127.0.0.1:8765/v1``.
+
+        Raises:
+            RuntimeError: The emulator is not running.
+        """
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}/v1"
+
+    @property
+    def faults(self) -> Faults | None:
+        """The faults being injected, or ``None``."""
+        return self._injector.faults
+
+    @property
+    def faults_injected(self) -> int:
+        """How many faults were injected since faults were last set."""
+        return self._injector.injected
+
+    def set_faults(self, faults: Faults | None) -> None:
+        """Start injecting ``faults`` from the next request on (``None`` stops).
+
+        The RNG restarts from ``faults.seed`` and :attr:`faults_injected` from zero. Call it from
+        the emulator's event loop (for :class:`ThreadedEmulator`, use its own method).
+        """
+        self._injector.configure(faults)
+
+    async def integrity_check(self) -> str:
+        """Return SQLite's integrity verdict for the database (``"ok"`` when healthy)."""
+        return await self._store.integrity_check()
+
+    async def start(self) -> None:
+        """Open the database and start serving.
+
+        Raises:
+            RuntimeError: Already started.
+            OSError: The address could not be bound.
+        """
+        if self._runner is not None:
+            raise RuntimeError("the emulator is already running")
+        await self._store.open()
+        try:
+            self._app = create_app(self._store, self._config, self._injector)
+            # No access log: the emulator runs inside test suites; handle_signals stays with the
+            # caller (the CLI installs its own handlers).
+            runner = web.AppRunner(
+                self._app, access_log=None, handle_signals=False, shutdown_timeout=5.0
+            )
+            await runner.setup()
+            try:
+                site = web.TCPSite(runner, self._host, self._requested_port)
+                await site.start()
+            except BaseException:
+                await runner.cleanup()
+                raise
+        except BaseException:
+            await self._store.close()
+            raise
+        self._runner = runner
+        self._port = _bound_port(runner)
+
+    async def aclose(self) -> None:
+        """Stop serving (in-flight requests finish, stalls end) and close the database."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        if self._app is not None:
+            mark_closing(self._app)
+        try:
+            await runner.cleanup()
+        finally:
+            self._port = None
+            await self._store.close()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _bound_port(runner: web.AppRunner) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    raise RuntimeError("the emulator did not bind a TCP port")
+
+
+class ThreadedEmulator:
+    """An :class:`Emulator` on its own event loop thread, for blocking code and plain scripts.
+
+    ``with ThreadedEmulator() as emulator:`` starts it; leaving the block stops it. Takes the same
+    arguments as :class:`Emulator`.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._emulator = Emulator(**kwargs)
+        self._portal_cm: contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal] | None
+        self._portal_cm = None
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+
+    def __repr__(self) -> str:
+        return repr(self._emulator).replace("<Emulator", "<ThreadedEmulator", 1)
+
+    @property
+    def base_url(self) -> str:
+        """The URL to give a client (see :attr:`Emulator.base_url`)."""
+        return self._emulator.base_url
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return self._emulator.port
+
+    @property
+    def faults_injected(self) -> int:
+        """How many faults were injected since faults were last set."""
+        return self._emulator.faults_injected
+
+    def set_faults(self, faults: Faults | None) -> None:
+        """Start injecting ``faults`` from the next request on (``None`` stops)."""
+        self._require_portal().call(_set_faults, self._emulator, faults)
+
+    def start(self) -> None:
+        """Start the loop thread and the emulator on it.
+
+        Raises:
+            RuntimeError: Already started.
+        """
+        if self._portal is not None:
+            raise RuntimeError("the emulator is already running")
+        # aiohttp needs asyncio, whatever the caller's own async library is.
+        portal_cm = anyio.from_thread.start_blocking_portal("asyncio")
+        portal = portal_cm.__enter__()
+        try:
+            portal.call(self._emulator.start)
+        except BaseException:
+            portal_cm.__exit__(None, None, None)
+            raise
+        self._portal_cm, self._portal = portal_cm, portal
+
+    def close(self) -> None:
+        """Stop the emulator and its thread. Closing twice is harmless."""
+        portal, portal_cm = self._portal, self._portal_cm
+        self._portal = self._portal_cm = None
+        if portal is None or portal_cm is None:
+            return
+        try:
+            portal.call(self._emulator.aclose)
+        finally:
+            portal_cm.__exit__(None, None, None)
+
+    def _require_portal(self) -> anyio.from_thread.BlockingPortal:
+        if self._portal is None:
+            raise RuntimeError("the emulator is not running: use 'with' or start()")
+        return self._portal
+
+    def __enter__(self) -> ThreadedEmulator:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+async def _set_faults(emulator: Emulator, faults: Faults | None) -> None:
+    emulator.set_faults(faults)

@@ -1,0 +1,338 @@
+"""SQLite persistence for the emulator: conversations, items and idempotency records, as plain JSON.
+
+Every SQLite call runs on one dedicated thread that owns the only connection, so the event loop
+never blocks on disk and an in-memory database (which lives in its connection) works the same way
+as a file. Writes are one ``BEGIN IMMEDIATE`` transaction each, in WAL mode with
+``synchronous=FULL``: once a write is acknowledged it survives a SIGKILL of the process.
+
+Items are ordered by an ``INTEGER PRIMARY KEY AUTOINCREMENT`` insertion sequence, never by
+timestamps, so cursor pagination is exact even for items created in the same second.
+
+This module knows nothing about HTTP; it stores and returns decoded JSON values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+__all__ = ["IdempotencyKey", "Store", "Transaction"]
+
+_T = TypeVar("_T")
+
+# Long enough to ride out another process holding the write lock (a restarted emulator, a backup).
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    metadata TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    conversation_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_by_conversation ON items (conversation_id, seq);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+"""
+
+JSONObject = dict[str, Any]
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class IdempotencyKey:
+    """An ``Idempotency-Key`` and the fingerprint of the request that carried it.
+
+    Args:
+        key: The header's value.
+        fingerprint: A digest of method, path, query and body: a reuse with another request
+            is detected by comparing it.
+    """
+
+    __slots__ = ("fingerprint", "key")
+
+    def __init__(self, key: str, fingerprint: str) -> None:
+        self.key = key
+        self.fingerprint = fingerprint
+
+
+class Transaction:
+    """The operations available inside one write transaction (all on the store's thread)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def get_conversation(self, conversation_id: str) -> JSONObject | None:
+        """Return the conversation resource, or ``None`` if there is none with this id."""
+        row = self._conn.execute(
+            "SELECT id, created_at, metadata FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return {
+            "id": row[0],
+            "object": "conversation",
+            "created_at": row[1],
+            "metadata": json.loads(row[2]),
+        }
+
+    def insert_conversation(
+        self, conversation_id: str, created_at: int, metadata: JSONObject
+    ) -> JSONObject:
+        """Store a new conversation and return its resource."""
+        self._conn.execute(
+            "INSERT INTO conversations (id, created_at, metadata) VALUES (?, ?, ?)",
+            (conversation_id, created_at, _dumps(metadata)),
+        )
+        return {
+            "id": conversation_id,
+            "object": "conversation",
+            "created_at": created_at,
+            "metadata": metadata,
+        }
+
+    def update_metadata(self, conversation_id: str, metadata: JSONObject) -> JSONObject | None:
+        """Replace a conversation's metadata; return the resource, or ``None`` if it is missing."""
+        cursor = self._conn.execute(
+            "UPDATE conversations SET metadata = ? WHERE id = ?",
+            (_dumps(metadata), conversation_id),
+        )
+        if cursor.rowcount == 0:
+            return None
+        return self.get_conversation(conversation_id)
+
+    def delete_conversation(self, conversation_id: str) -> bool:
+        """Delete a conversation and all its items; return whether it existed."""
+        cursor = self._conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+        if cursor.rowcount == 0:
+            return False
+        self._conn.execute("DELETE FROM items WHERE conversation_id = ?", (conversation_id,))
+        return True
+
+    def insert_items(self, conversation_id: str, items: list[JSONObject]) -> None:
+        """Append items (each with its ``id``) to a conversation, in the given order."""
+        self._conn.executemany(
+            "INSERT INTO items (id, conversation_id, body) VALUES (?, ?, ?)",
+            [(item["id"], conversation_id, _dumps(item)) for item in items],
+        )
+
+    def find_item(self, item_id: str) -> JSONObject | None:
+        """Return a stored item by id, whatever its conversation, or ``None``."""
+        row = self._conn.execute("SELECT body FROM items WHERE id = ?", (item_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def get_item(self, conversation_id: str, item_id: str) -> JSONObject | None:
+        """Return an item of a conversation, or ``None``."""
+        row = self._conn.execute(
+            "SELECT body FROM items WHERE id = ? AND conversation_id = ?",
+            (item_id, conversation_id),
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def delete_item(self, conversation_id: str, item_id: str) -> bool:
+        """Delete an item of a conversation; return whether it existed."""
+        cursor = self._conn.execute(
+            "DELETE FROM items WHERE id = ? AND conversation_id = ?", (item_id, conversation_id)
+        )
+        return cursor.rowcount > 0
+
+    def item_seq(self, conversation_id: str, item_id: str) -> int | None:
+        """Return an item's insertion sequence number within its conversation, or ``None``."""
+        row = self._conn.execute(
+            "SELECT seq FROM items WHERE id = ? AND conversation_id = ?",
+            (item_id, conversation_id),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def list_items(
+        self, conversation_id: str, *, after_seq: int | None, limit: int, ascending: bool
+    ) -> tuple[list[JSONObject], bool]:
+        """Return up to ``limit`` items after the cursor, and whether more follow."""
+        op, direction = (">", "ASC") if ascending else ("<", "DESC")
+        params: list[object] = [conversation_id]
+        cursor_clause = ""
+        if after_seq is not None:
+            cursor_clause = f" AND seq {op} ?"
+            params.append(after_seq)
+        params.append(limit + 1)
+        # Both fragments come from the fixed pairs above, never from the request.
+        sql = (
+            "SELECT body FROM items WHERE conversation_id = ?"  # noqa: S608
+            f"{cursor_clause} ORDER BY seq {direction} LIMIT ?"
+        )
+        rows = self._conn.execute(sql, params).fetchall()
+        return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+
+
+class Store:
+    """The emulator's database: one SQLite connection on one dedicated thread.
+
+    Args:
+        path: A database file (created if missing), or ``None`` for an in-memory database that
+            lives as long as the store.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self._path = ":memory:" if path is None else os.fspath(path)
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def path(self) -> str:
+        """The database file, or ``":memory:"``."""
+        return self._path
+
+    async def open(self) -> None:
+        """Create the thread and the connection, and the tables if the database is new."""
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="conversations-emulator-sqlite"
+        )
+        await self._call(self._open_sync)
+
+    async def close(self) -> None:
+        """Close the connection and stop the thread; pending calls finish first."""
+        if self._executor is None:
+            return
+        await self._call(self._close_sync)
+        executor, self._executor = self._executor, None
+        executor.shutdown(wait=False)
+
+    async def write(
+        self,
+        idempotency: IdempotencyKey | None,
+        operation: Callable[[Transaction], tuple[int, JSONObject]],
+    ) -> tuple[int, JSONObject, bool]:
+        """Run ``operation`` in one ``BEGIN IMMEDIATE`` transaction, honouring an idempotency key.
+
+        The operation returns an HTTP status and a JSON body. A 2xx result is committed together
+        with the key's record; any other result rolls back and records nothing, so a retry runs
+        the operation again.
+
+        Args:
+            idempotency: The request's key and fingerprint, or ``None``.
+            operation: Called on the store's thread inside the transaction.
+
+        Returns:
+            ``(status, body, replayed)``: ``replayed`` is true when the key had completed before
+            and the stored response is returned. A key reused with a different request yields
+            ``(422, error body, False)``.
+        """
+        return await self._call(self._write_sync, idempotency, operation)
+
+    async def read(self, operation: Callable[[Transaction], _T]) -> _T:
+        """Run a read-only ``operation`` in one consistent snapshot."""
+        return await self._call(self._read_sync, operation)
+
+    async def integrity_check(self) -> str:
+        """Return SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when healthy)."""
+        return await self._call(self._integrity_sync)
+
+    async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        if self._executor is None:
+            raise RuntimeError("the store is not open")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
+    # --- everything below runs on the store's thread -------------------------------------------
+
+    def _open_sync(self) -> None:
+        conn = sqlite3.connect(
+            self._path,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: fsync the WAL at every commit, so an acknowledged write survives a crash.
+        conn.execute("PRAGMA synchronous = FULL")
+        # Every statement is IF NOT EXISTS, so a concurrent or repeated open is harmless.
+        conn.executescript(_SCHEMA)
+        self._conn = conn
+
+    def _close_sync(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise RuntimeError("the store is closed")
+        return self._conn
+
+    def _write_sync(
+        self,
+        idempotency: IdempotencyKey | None,
+        operation: Callable[[Transaction], tuple[int, JSONObject]],
+    ) -> tuple[int, JSONObject, bool]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if idempotency is not None:
+                row = conn.execute(
+                    "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
+                    (idempotency.key,),
+                ).fetchone()
+                if row is not None:
+                    conn.execute("ROLLBACK")
+                    if row[0] != idempotency.fingerprint:
+                        return 422, _key_reuse_error(), False
+                    return int(row[1]), json.loads(row[2]), True
+            status, body = operation(Transaction(conn))
+            if not 200 <= status < 300:
+                conn.execute("ROLLBACK")
+                return status, body, False
+            if idempotency is not None:
+                conn.execute(
+                    "INSERT INTO idempotency (key, fingerprint, status, body) VALUES (?, ?, ?, ?)",
+                    (idempotency.key, idempotency.fingerprint, status, _dumps(body)),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return status, body, False
+
+    def _read_sync(self, operation: Callable[[Transaction], _T]) -> _T:
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            return operation(Transaction(conn))
+        finally:
+            conn.execute("ROLLBACK")
+
+    def _integrity_sync(self) -> str:
+        row = self._connection().execute("PRAGMA integrity_check").fetchone()
+        return str(row[0])
+
+
+def _key_reuse_error() -> JSONObject:
+    return {
+        "error": {
+            "message": (
+                "Keys for idempotent requests can only be used with the same parameters they "
+                "were first used with. Try using a key other than the one used before."
+            ),
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "idempotency_key_reused",
+        }
+    }
