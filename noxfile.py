@@ -107,3 +107,38 @@ def docs(session: nox.Session) -> None:
     shutil.rmtree(out, ignore_errors=True)
     session.run("sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", str(out / "html"))
     session.run("pytest", "-p", "no:cacheprovider", "tests/docs", *_pytest_args(session))
+
+
+@nox.session(python=PYTHONS[-1])
+def contract(session: nox.Session) -> None:
+    """Contract tests: the SDK against Prism serving OpenAI's published spec (tests/contract/).
+
+    Prism comes from contract/package-lock.json (`npm ci`, into contract/node_modules); the spec it
+    serves is regenerated from the verbatim one by scripts/normalize_spec.py on every run.
+    """
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        session.error(
+            "the contract session needs Node.js (>= 18.20) and npm on PATH to run the Prism mock "
+            "server; install them (e.g. `apt-get install nodejs npm`) and run it again"
+        )
+    _install(session, "tests")
+    lock = ROOT / "contract" / "package-lock.json"
+    stamp = ROOT / "contract" / "node_modules" / ".installed-from-lock"
+    lock_text = lock.read_text(encoding="utf-8")
+    # `npm ci` wipes and reinstalls (~10 s); skip it when node_modules already came from this lock.
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != lock_text:
+        # --ignore-scripts: Prism needs no install scripts, and one dependency's only phones home.
+        npm_ci = ["ci", "--prefix", "contract", "--ignore-scripts", "--no-audit", "--no-fund"]
+        session.run(npm, *npm_ci, external=True)
+        stamp.write_text(lock_text, encoding="utf-8")
+    spec = ROOT / "build" / "contract" / "conversations.openapi.yaml"
+    session.run("python", "scripts/normalize_spec.py", "--out", str(spec))
+    pytest_args = ["-p", "no:cacheprovider", "tests/contract", *_pytest_args(session)]
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        *pytest_args,
+        env={"CONVERSATIONS_SDK_CONTRACT": "1", "CONVERSATIONS_SDK_CONTRACT_SPEC": str(spec)},
+    )
