@@ -1,0 +1,489 @@
+"""``AsyncClient``: configuration, the session's lifecycle, and the retry loop every call goes through.
+
+A resource method checks its parameters, then calls :meth:`AsyncClient._request` with a method,
+a path and a body; this module builds the request once (``_wire``), sends it through the
+transport as many times as the retry rules and the retry budget allow, and structures the final
+answer. The idempotency key of a POST or DELETE is generated here, once per call, so every
+attempt of that call carries the same key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import enum
+import os
+import random
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import aiohttp
+import attrs
+
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    ClientClosedError,
+    InvalidRequestError,
+)
+from ._logging import logger, setup_logging
+from ._params import NOT_GIVEN, NotGiven
+from ._retry import RetryBudget, RetryPolicy
+from ._transport import Transport, is_retryable_connection_error
+from ._wire import (
+    IDEMPOTENCY_HEADER,
+    RawResponse,
+    Request,
+    build_query,
+    build_url,
+    decode_json,
+    encode_json,
+    header_items,
+    is_retryable_status,
+    make_status_error,
+    merge_body,
+    retry_after_seconds,
+)
+
+if TYPE_CHECKING:
+    from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECTION_LIMIT",
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "AsyncClient",
+    "Timeout",
+]
+
+_T = TypeVar("_T")
+
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+DEFAULT_MAX_RETRIES: Final = 2
+#: The official SDK's defaults: ten minutes per request, five seconds to connect.
+DEFAULT_TIMEOUT: Final = aiohttp.ClientTimeout(total=600.0, sock_connect=5.0)
+DEFAULT_MAX_RESPONSE_SIZE: Final = 32 * 1024 * 1024
+#: The official SDK's pool size; aiohttp's default (100) throttles busy services.
+DEFAULT_CONNECTION_LIMIT: Final = 1000
+
+#: A timeout in seconds (the whole request), an ``aiohttp.ClientTimeout``, or ``None`` for none.
+Timeout = float | aiohttp.ClientTimeout | None
+
+setup_logging()
+
+# Set by with_raw_response around one call: _request leaves its RawResponse here.
+_RAW_SINK: contextvars.ContextVar[list[RawResponse[Any]] | None] = contextvars.ContextVar(
+    "conversations_sdk_raw_sink", default=None
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("conversations-sdk")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def _to_client_timeout(value: Timeout) -> aiohttp.ClientTimeout:
+    if value is None:
+        return aiohttp.ClientTimeout(total=None)
+    if isinstance(value, aiohttp.ClientTimeout):
+        return value
+    seconds: object = value  # callers' values are not always what the annotation says
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise InvalidRequestError(
+            f"`timeout` must be a positive number of seconds, an aiohttp.ClientTimeout or None, "
+            f"got {value!r}",
+            param="timeout",
+            value=repr(value),
+            limit="> 0 seconds",
+        )
+    return aiohttp.ClientTimeout(total=float(value))
+
+
+def _check_max_retries(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError(
+            f"`max_retries` must be a non-negative integer, got {value!r}",
+            param="max_retries",
+            value=repr(value),
+            limit=">= 0",
+        )
+    return value
+
+
+def _attach_request_id(obj: object, request_id: str | None) -> None:
+    # Models are frozen attrs classes; the models package may declare a hidden `_request_id`
+    # slot for this. object.__setattr__ is how attrs itself fills frozen fields.
+    with contextlib.suppress(AttributeError, TypeError):
+        object.__setattr__(obj, "_request_id", request_id)
+
+
+@attrs.frozen(kw_only=True)
+class ClientOptions:
+    """Everything an :class:`AsyncClient` was configured with, environment fallbacks resolved."""
+
+    api_key: str | None = attrs.field(repr=False)
+    base_url: str
+    organization: str | None
+    project: str | None
+    timeout: aiohttp.ClientTimeout
+    max_retries: int
+    retry: RetryPolicy
+    default_headers: Mapping[str, str] = attrs.field(repr=False)
+    default_query: Mapping[str, object]
+    max_response_size: int
+    connection_limit: int
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AsyncClient:
+    """An asyncio client for the Conversations API.
+
+    One ``aiohttp.ClientSession`` is created lazily, inside the running loop, and reused by every
+    call. Close the client with ``async with AsyncClient() as client:`` or ``await client.aclose()``.
+
+    Args:
+        api_key: The API key; defaults to ``OPENAI_API_KEY``. A missing key is reported at the
+            first request.
+        base_url: The API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
+        organization: Sent as ``OpenAI-Organization``; defaults to ``OPENAI_ORG_ID``.
+        project: Sent as ``OpenAI-Project``; defaults to ``OPENAI_PROJECT_ID``.
+        timeout: Per-attempt timeout: seconds for the whole request, an ``aiohttp.ClientTimeout``,
+            or ``None`` for no timeout. Default: 600 s, 5 s to connect.
+        max_retries: Retries after the first attempt of each call (default 2).
+        retry: Backoff and retry-budget settings; ``RetryPolicy.no_backoff()`` in tests.
+        default_headers: Headers added to every request.
+        default_query: Query parameters added to every request.
+        session: An ``aiohttp.ClientSession`` to use; it is never closed by this client.
+        max_response_size: Largest response body accepted, in bytes, after decompression
+            (default 32 MiB).
+        connection_limit: Connection pool size of the session this client creates (default 1000).
+
+    Raises:
+        InvalidRequestError: A setting is out of range.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry: RetryPolicy | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, object] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
+        connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+    ) -> None:
+        if isinstance(max_response_size, bool) or max_response_size <= 0:
+            raise InvalidRequestError(
+                f"`max_response_size` must be a positive number of bytes, got {max_response_size!r}",
+                param="max_response_size",
+                value=repr(max_response_size),
+                limit="> 0",
+            )
+        if isinstance(connection_limit, bool) or connection_limit < 0:
+            raise InvalidRequestError(
+                f"`connection_limit` must be >= 0 (0 means unlimited), got {connection_limit!r}",
+                param="connection_limit",
+                value=repr(connection_limit),
+                limit=">= 0",
+            )
+        env = os.environ
+        self._options = ClientOptions(
+            api_key=api_key or env.get("OPENAI_API_KEY") or None,
+            base_url=(base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            organization=organization or env.get("OPENAI_ORG_ID") or None,
+            project=project or env.get("OPENAI_PROJECT_ID") or None,
+            timeout=_to_client_timeout(timeout),
+            max_retries=_check_max_retries(max_retries),
+            retry=retry if retry is not None else RetryPolicy(),
+            default_headers=dict(default_headers or {}),
+            default_query=dict(default_query or {}),
+            max_response_size=max_response_size,
+            connection_limit=connection_limit,
+        )
+        self._budget = RetryBudget(self._options.retry.budget, self._options.retry.budget_refill)
+        self._transport = Transport(
+            session, connection_limit=connection_limit, max_response_size=max_response_size
+        )
+        self._state = _State.UNOPENED
+        self._user_agent = f"conversations-sdk/{_version()} python"
+        self._rng = random.Random()  # noqa: S311 - jitter, not security
+        self._conversations: AsyncConversations | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} base_url={self._options.base_url!r} state={self._state.value}>"
+        )
+
+    def __getstate__(self) -> object:
+        # A client holds a live session and the API key: neither may travel in a pickle.
+        raise TypeError(f"cannot pickle {type(self).__name__!r} objects")
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is appended to."""
+        return self._options.base_url
+
+    @property
+    def max_retries(self) -> int:
+        """Default number of retries per call."""
+        return self._options.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff and budget settings in use."""
+        return self._options.retry
+
+    @property
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """Default per-attempt timeout."""
+        return self._options.timeout
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`aclose` has been called."""
+        return self._state is _State.CLOSED
+
+    @property
+    def conversations(self) -> AsyncConversations:
+        """Create, retrieve, update and delete conversations; ``.items`` for their items."""
+        if self._conversations is None:
+            from ._resources.conversations import AsyncConversations
+
+            self._conversations = AsyncConversations(self)
+        return self._conversations
+
+    @property
+    def with_raw_response(self) -> _ClientWithRawResponse:
+        """The same API, each call returning a :class:`RawResponse` (status, headers, request id)."""
+        return _ClientWithRawResponse(self)
+
+    async def aclose(self) -> None:
+        """Close the session this client created (a session passed in stays open). Idempotent."""
+        self._state = _State.CLOSED
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        if self._state is _State.CLOSED:
+            raise ClientClosedError("this AsyncClient is closed; create a new one")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __del__(self) -> None:
+        # getattr: __init__ may have failed before the transport existed.
+        transport = getattr(self, "_transport", None)
+        if transport is not None and transport.has_open_owned_session:
+            warnings.warn(
+                f"{type(self).__name__} was not closed: use `async with AsyncClient() as client:` "
+                "or `await client.aclose()`",
+                ResourceWarning,
+                source=self,
+                stacklevel=1,
+            )
+
+    # --- the request path ------------------------------------------------------------------------
+
+    def _headers(
+        self, *, has_body: bool, idempotency_key: str | None, extra: Mapping[str, str] | None
+    ) -> dict[str, str]:
+        options = self._options
+        if not options.api_key:
+            raise InvalidRequestError(
+                "No API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
+                "environment variable",
+                param="api_key",
+                value=None,
+                limit="required",
+            )
+        base: dict[str, str] = {
+            "Authorization": f"Bearer {options.api_key}",
+            "Accept": "application/json",
+            "User-Agent": self._user_agent,
+        }
+        if has_body:
+            base["Content-Type"] = "application/json"
+        if options.organization:
+            base["OpenAI-Organization"] = options.organization
+        if options.project:
+            base["OpenAI-Project"] = options.project
+        if idempotency_key is not None:
+            base[IDEMPOTENCY_HEADER] = idempotency_key
+        return header_items(base, options.default_headers, extra)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast: Callable[[Any, str | None], _T],
+        query: Iterable[tuple[str, object]] = (),
+        body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+    ) -> RawResponse[_T]:
+        """Send one API call, retrying as the rules allow, and structure the final response.
+
+        Args:
+            method: The HTTP method.
+            path: The path below the base URL, already encoded by ``_wire.build_path``.
+            cast: Turns the decoded JSON and the request id into the result (raising
+                ResponseValidationError).
+            query: The method's query parameters, in order.
+            body: The method's JSON body, if it has one.
+            extra_headers: Headers that override every other header.
+            extra_query: Query parameters that override the method's.
+            extra_body: Body fields that override the method's.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's retry count, instead of the client's.
+            idempotency_key: The key of a POST/DELETE; generated once per call when not given.
+
+        Returns:
+            The final response with its structured object.
+
+        Raises:
+            ClientClosedError: The client was closed.
+            APIStatusError: A non-success status that was not (or no longer) retried.
+            APIConnectionError: No response after the last attempt.
+            ResponseValidationError: The body did not match the expected shape.
+        """
+        if self._state is _State.CLOSED:
+            raise ClientClosedError("this AsyncClient is closed; create a new one")
+        options = self._options
+        attempt_timeout = (
+            options.timeout if isinstance(timeout, NotGiven) else _to_client_timeout(timeout)
+        )
+        retries = (
+            options.max_retries
+            if isinstance(max_retries, NotGiven)
+            else _check_max_retries(max_retries)
+        )
+        key: str | None = None
+        if method in ("POST", "DELETE", "PATCH", "PUT"):
+            key = (
+                f"conversations-sdk-{uuid.uuid4()}"
+                if isinstance(idempotency_key, NotGiven)
+                else idempotency_key
+            )
+        payload = merge_body(body, extra_body)
+        query_string = build_query([*options.default_query.items(), *query], extra_query)
+        request = Request(
+            method=method,
+            url=build_url(options.base_url, path, query_string),
+            path=path,
+            headers=self._headers(
+                has_body=payload is not None, idempotency_key=key, extra=extra_headers
+            ),
+            body=None if payload is None else encode_json(payload),
+        )
+        self._state = _State.OPEN
+
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.monotonic()
+            try:
+                response = await self._transport.send(request, timeout=attempt_timeout)
+            except APIConnectionError as exc:
+                elapsed = (time.monotonic() - started) * 1000
+                logger.info(
+                    "%s %s failed: %s (%.1f ms, attempt %d)",
+                    method,
+                    path,
+                    type(exc).__name__,
+                    elapsed,
+                    attempt,
+                )
+                if self._state is _State.CLOSED:
+                    raise ClientClosedError("the AsyncClient was closed during the call") from exc
+                if (
+                    attempt <= retries
+                    and is_retryable_connection_error(exc)
+                    and self._budget.record_failure()
+                ):
+                    await self._sleep_before_retry(attempt, None, method, path)
+                    continue
+                raise
+            elapsed = (time.monotonic() - started) * 1000
+            request_id = response.request_id
+            logger.info(
+                "%s %s %d (%.1f ms, attempt %d, request_id=%s)",
+                method,
+                path,
+                response.status,
+                elapsed,
+                attempt,
+                request_id,
+            )
+            if 200 <= response.status < 300:
+                self._budget.record_success()
+                parsed = cast(decode_json(response.body, request_id=request_id), request_id)
+                _attach_request_id(parsed, request_id)
+                raw = RawResponse(
+                    status_code=response.status,
+                    headers=response.headers,
+                    request_id=request_id,
+                    parsed=parsed,
+                    retries_taken=attempt - 1,
+                )
+                sink = _RAW_SINK.get()
+                if sink is not None:
+                    sink.append(raw)
+                return raw
+            error: APIStatusError = make_status_error(response)
+            if not is_retryable_status(response.status, response.headers):
+                self._budget.record_success()
+                raise error
+            if attempt <= retries and self._budget.record_failure():
+                delay_hint = retry_after_seconds(response.headers, now=time.time())
+                await self._sleep_before_retry(attempt, delay_hint, method, path)
+                continue
+            raise error
+
+    async def _sleep_before_retry(
+        self, attempt: int, retry_after: float | None, method: str, path: str
+    ) -> None:
+        delay = self._options.retry.delay(attempt, retry_after, self._rng)
+        logger.debug("retrying %s %s in %.3f s (retry %d)", method, path, delay, attempt)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class _ClientWithRawResponse:
+    """``client.with_raw_response``: the resources, each call returning a RawResponse."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @property
+    def conversations(self) -> AsyncConversationsWithRawResponse:
+        """``client.conversations`` returning :class:`RawResponse` objects."""
+        return self._client.conversations.with_raw_response
+
+
+AsyncClient.__module__ = "conversations_sdk"

@@ -1,0 +1,245 @@
+"""``client.conversations``: create, retrieve, update and delete conversations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._converter import unstructure_body
+from .._params import NOT_GIVEN, NotGiven, check_items, check_metadata
+from .._wire import build_path
+from ..models import Conversation, ConversationDeletedResource
+from . import RawMethod, RawView, structurer
+from .items import AsyncItems, AsyncItemsWithRawResponse
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient, Timeout
+    from ..models import InputItem
+
+__all__ = ["AsyncConversations", "AsyncConversationsWithRawResponse"]
+
+
+class AsyncConversations:
+    """The conversations resource of an :class:`AsyncClient` (``client.conversations``)."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+        self._items: AsyncItems | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    @property
+    def items(self) -> AsyncItems:
+        """The items of conversations (``client.conversations.items``)."""
+        if self._items is None:
+            self._items = AsyncItems(self._client)
+        return self._items
+
+    @property
+    def with_raw_response(self) -> AsyncConversationsWithRawResponse:
+        """The same methods, each returning a :class:`RawResponse` (status, headers, request id)."""
+        return AsyncConversationsWithRawResponse(self)
+
+    async def create(
+        self,
+        *,
+        items: Iterable[InputItem | Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        metadata: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+    ) -> Conversation:
+        """Create a conversation, optionally with its first items.
+
+        Args:
+            items: Up to 20 items to start the conversation with (models or plain dicts).
+            metadata: Up to 16 key-value pairs; keys at most 64 characters, values at most 512.
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields added to (or overriding) the request body.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+            idempotency_key: The ``Idempotency-Key`` of this call (generated when not given); every
+                retry sends the same one.
+
+        Returns:
+            The new conversation.
+
+        Raises:
+            InvalidRequestError: An argument breaks a limit (nothing was sent).
+            APIStatusError: The API refused the request (a subclass names the status).
+            APIConnectionError: No response, after retries.
+        """
+        if not isinstance(items, NotGiven) and items is not None:
+            items = check_items(items, required=False)  # type: ignore[assignment]
+        if not isinstance(metadata, NotGiven):
+            check_metadata(metadata)
+        raw = await self._client._request(
+            "POST",
+            build_path("conversations"),
+            body=unstructure_body({"items": items, "metadata": metadata}),
+            cast=structurer(Conversation),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            idempotency_key=idempotency_key,
+        )
+        return raw.parsed
+
+    async def retrieve(
+        self,
+        conversation_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> Conversation:
+        """Get a conversation by ID.
+
+        Args:
+            conversation_id: The conversation's ID (``conv_...``).
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields sent as a body (rarely useful on a GET).
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+
+        Returns:
+            The conversation.
+
+        Raises:
+            InvalidRequestError: The ID is empty or a dot segment (nothing was sent).
+            NotFoundError: No such conversation.
+            APIStatusError: The API refused the request.
+            APIConnectionError: No response, after retries.
+        """
+        raw = await self._client._request(
+            "GET",
+            build_path("conversations", ("conversation_id", conversation_id)),
+            cast=structurer(Conversation),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        return raw.parsed
+
+    async def update(
+        self,
+        conversation_id: str,
+        *,
+        metadata: Mapping[str, str] | None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+    ) -> Conversation:
+        """Replace a conversation's metadata.
+
+        Args:
+            conversation_id: The conversation's ID.
+            metadata: The new metadata (up to 16 pairs; keys at most 64 characters, values at most
+                512), or ``None`` to clear it.
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields added to (or overriding) the request body.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+            idempotency_key: The ``Idempotency-Key`` of this call (generated when not given).
+
+        Returns:
+            The updated conversation.
+
+        Raises:
+            InvalidRequestError: An argument breaks a limit (nothing was sent).
+            NotFoundError: No such conversation.
+            APIStatusError: The API refused the request.
+            APIConnectionError: No response, after retries.
+        """
+        path = build_path("conversations", ("conversation_id", conversation_id))
+        check_metadata(metadata)
+        raw = await self._client._request(
+            "POST",
+            path,
+            body=unstructure_body({"metadata": metadata}),
+            cast=structurer(Conversation),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            idempotency_key=idempotency_key,
+        )
+        return raw.parsed
+
+    async def delete(
+        self,
+        conversation_id: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+    ) -> ConversationDeletedResource:
+        """Delete a conversation (its items are not deleted by the API).
+
+        Args:
+            conversation_id: The conversation's ID.
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields sent as a body.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+            idempotency_key: The ``Idempotency-Key`` of this call (generated when not given).
+
+        Returns:
+            The deletion receipt.
+
+        Raises:
+            InvalidRequestError: The ID is empty or a dot segment (nothing was sent).
+            NotFoundError: No such conversation.
+            APIStatusError: The API refused the request.
+            APIConnectionError: No response, after retries.
+        """
+        raw = await self._client._request(
+            "DELETE",
+            build_path("conversations", ("conversation_id", conversation_id)),
+            cast=structurer(ConversationDeletedResource),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            idempotency_key=idempotency_key,
+        )
+        return raw.parsed
+
+
+class AsyncConversationsWithRawResponse(RawView[AsyncConversations]):
+    """``client.conversations.with_raw_response``: each method returns a :class:`RawResponse`."""
+
+    create = RawMethod(AsyncConversations.create)
+    retrieve = RawMethod(AsyncConversations.retrieve)
+    update = RawMethod(AsyncConversations.update)
+    delete = RawMethod(AsyncConversations.delete)
+
+    @property
+    def items(self) -> AsyncItemsWithRawResponse:
+        """``client.conversations.items`` returning :class:`RawResponse` objects."""
+        return AsyncItemsWithRawResponse(self._resource.items)
+
+
+AsyncConversations.__module__ = "conversations_sdk"

@@ -1,0 +1,296 @@
+"""``client.conversations.items``: add, list, retrieve and delete the items of a conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from .._converter import unstructure_body
+from .._pagination import AsyncPager
+from .._params import (
+    NOT_GIVEN,
+    NotGiven,
+    check_after,
+    check_include,
+    check_items,
+    check_limit,
+    check_order,
+)
+from .._wire import build_path
+from ..models import Conversation, ConversationItem, ConversationItemList
+from . import RawMethod, RawPagerMethod, RawView, structurer
+
+if TYPE_CHECKING:
+    from .._client import AsyncClient, Timeout
+    from ..models import InputItem
+
+__all__ = ["AsyncItems", "AsyncItemsWithRawResponse"]
+
+#: The spec's ``IncludeEnum`` values, for editors; any of them is accepted.
+Include = Literal[
+    "file_search_call.results",
+    "web_search_call.results",
+    "web_search_call.action.sources",
+    "message.input_image.image_url",
+    "computer_call_output.output.image_url",
+    "code_interpreter_call.outputs",
+    "reasoning.encrypted_content",
+    "message.output_text.logprobs",
+]
+
+
+def _include_query(include: Sequence[str] | NotGiven) -> list[tuple[str, object]]:
+    if isinstance(include, NotGiven):
+        return []
+    # The API wants a repeated include[]= array; a plain include=a,b is rejected.
+    return [("include[]", value) for value in check_include(include)]
+
+
+class AsyncItems:
+    """The items resource of an :class:`AsyncClient` (``client.conversations.items``)."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._client!r}>"
+
+    @property
+    def with_raw_response(self) -> AsyncItemsWithRawResponse:
+        """The same methods, each returning a :class:`RawResponse` (status, headers, request id)."""
+        return AsyncItemsWithRawResponse(self)
+
+    async def create(
+        self,
+        conversation_id: str,
+        *,
+        items: Iterable[InputItem | Mapping[str, Any]],
+        include: Sequence[Include] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+    ) -> ConversationItemList:
+        """Add items to a conversation.
+
+        Args:
+            conversation_id: The conversation to add to.
+            items: 1 to 20 items (models or plain dicts).
+            include: Extra output to include in the returned items (the spec's ``IncludeEnum``).
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields added to (or overriding) the request body.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+            idempotency_key: The ``Idempotency-Key`` of this call (generated when not given); every
+                retry sends the same one, so a retried call never adds the items twice.
+
+        Returns:
+            The added items, as a list page.
+
+        Raises:
+            InvalidRequestError: An argument breaks a limit (nothing was sent).
+            NotFoundError: No such conversation.
+            APIStatusError: The API refused the request.
+            APIConnectionError: No response, after retries.
+        """
+        path = build_path("conversations", ("conversation_id", conversation_id), "items")
+        checked = check_items(items)
+        query = _include_query(include)
+        raw = await self._client._request(
+            "POST",
+            path,
+            query=query,
+            body=unstructure_body({"items": checked}),
+            cast=structurer(ConversationItemList),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            idempotency_key=idempotency_key,
+        )
+        result: ConversationItemList = raw.parsed
+        return result
+
+    def list(
+        self,
+        conversation_id: str,
+        *,
+        after: str | NotGiven = NOT_GIVEN,
+        include: Sequence[Include] | NotGiven = NOT_GIVEN,
+        limit: int | NotGiven = NOT_GIVEN,
+        order: Literal["asc", "desc"] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPager[ConversationItem]:
+        """List a conversation's items, page by page (nothing is sent until the pager is used).
+
+        ``async for item in items.list(cid)`` walks every page; ``.pages()`` yields pages;
+        ``await items.list(cid)`` returns the first page.
+
+        Args:
+            conversation_id: The conversation to list.
+            after: Start after this item ID.
+            include: Extra output to include in the items (the spec's ``IncludeEnum``).
+            limit: Items per page, 1 to 100 (the API's default is 20).
+            order: ``"asc"`` (oldest first) or ``"desc"`` (newest first, the API's default).
+            extra_headers: Headers sent with each page request, overriding the client's.
+            extra_query: Query parameters added to each page request.
+            extra_body: JSON fields sent as a body.
+            timeout: The per-attempt timeout of each page request.
+            max_retries: The number of retries of each page request.
+
+        Returns:
+            A pager over the items.
+
+        Raises:
+            InvalidRequestError: An argument breaks a limit; raised here, before any request.
+        """
+        path = build_path("conversations", ("conversation_id", conversation_id), "items")
+        first_after = None if isinstance(after, NotGiven) else check_after(after)
+        query: list[tuple[str, object]] = []
+        if not isinstance(limit, NotGiven):
+            check_limit(limit)
+            query.append(("limit", limit))
+        if not isinstance(order, NotGiven):
+            check_order(order)
+            query.append(("order", order))
+        query.extend(_include_query(include))
+        client = self._client
+
+        async def fetch(cursor: str | None) -> ConversationItemList:
+            page_query = query if cursor is None else [("after", cursor), *query]
+            raw = await client._request(
+                "GET",
+                path,
+                query=page_query,
+                cast=structurer(ConversationItemList),
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+            page: ConversationItemList = raw.parsed
+            return page
+
+        return AsyncPager(fetch, after=first_after)
+
+    async def retrieve(
+        self,
+        item_id: str,
+        *,
+        conversation_id: str,
+        include: Sequence[Include] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ConversationItem:
+        """Get one item of a conversation.
+
+        Args:
+            item_id: The item's ID.
+            conversation_id: The conversation that holds it.
+            include: Extra output to include in the item (the spec's ``IncludeEnum``).
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields sent as a body.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+
+        Returns:
+            The item (``UnknownItem`` for a type this SDK version does not know).
+
+        Raises:
+            InvalidRequestError: An ID is empty or a dot segment (nothing was sent).
+            NotFoundError: No such conversation or item.
+            APIStatusError: The API refused the request.
+            APIConnectionError: No response, after retries.
+        """
+        path = build_path(
+            "conversations", ("conversation_id", conversation_id), "items", ("item_id", item_id)
+        )
+        raw = await self._client._request(
+            "GET",
+            path,
+            query=_include_query(include),
+            cast=structurer(cast(Any, ConversationItem)),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        item: ConversationItem = raw.parsed
+        return item
+
+    async def delete(
+        self,
+        item_id: str,
+        *,
+        conversation_id: str,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: Timeout | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        idempotency_key: str | NotGiven = NOT_GIVEN,
+    ) -> Conversation:
+        """Delete one item of a conversation.
+
+        Args:
+            item_id: The item's ID.
+            conversation_id: The conversation that holds it.
+            extra_headers: Headers sent with this call, overriding the client's.
+            extra_query: Query parameters added to this call.
+            extra_body: JSON fields sent as a body.
+            timeout: This call's per-attempt timeout, instead of the client's.
+            max_retries: This call's number of retries, instead of the client's.
+            idempotency_key: The ``Idempotency-Key`` of this call (generated when not given).
+
+        Returns:
+            The parent conversation, as the API returns it.
+
+        Raises:
+            InvalidRequestError: An ID is empty or a dot segment (nothing was sent).
+            NotFoundError: No such conversation or item.
+            APIStatusError: The API refused the request.
+            APIConnectionError: No response, after retries.
+        """
+        path = build_path(
+            "conversations", ("conversation_id", conversation_id), "items", ("item_id", item_id)
+        )
+        raw = await self._client._request(
+            "DELETE",
+            path,
+            cast=structurer(Conversation),
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
+            max_retries=max_retries,
+            idempotency_key=idempotency_key,
+        )
+        conversation: Conversation = raw.parsed
+        return conversation
+
+
+class AsyncItemsWithRawResponse(RawView[AsyncItems]):
+    """``client.conversations.items.with_raw_response``: each method returns a
+    :class:`RawResponse`; ``list`` returns the first page's."""
+
+    create = RawMethod(AsyncItems.create)
+    list = RawPagerMethod(AsyncItems.list)
+    retrieve = RawMethod(AsyncItems.retrieve)
+    delete = RawMethod(AsyncItems.delete)
+
+
+AsyncItems.__module__ = "conversations_sdk"

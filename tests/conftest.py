@@ -1,0 +1,51 @@
+"""Shared fixtures: a mocked API (aioresponses) and clients aimed at loopback with zero backoff.
+
+Every address here is 127.0.0.1; nothing in the suite may reach the internet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from conversations_sdk import AsyncClient, RetryPolicy
+from tests._aioresponses_shim import MockAPI
+
+#: A fake key that tests search for in reprs, logs, messages and pickles: it must never appear.
+API_KEY = "sk-test-CANARY-0123456789abcdef"
+#: Loopback, port 9 (discard): aioresponses intercepts before any socket is opened.
+BASE_URL = "http://127.0.0.1:9/v1"
+
+
+@pytest.fixture(autouse=True)
+def _no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's OPENAI_* variables and proxies out of every test."""
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "OPENAI_LOG",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def mock_api() -> Iterator[MockAPI]:
+    """aioresponses (with the aiohttp 3.14 shim) intercepting every aiohttp request."""
+    with MockAPI() as mocked:
+        yield mocked
+
+
+@pytest.fixture
+def retry_policy() -> RetryPolicy:
+    """Zero backoff, so retries never sleep."""
+    return RetryPolicy.no_backoff()
+
+
+@pytest.fixture
+async def client(mock_api: MockAPI, retry_policy: RetryPolicy) -> AsyncIterator[AsyncClient]:
+    """An AsyncClient on the mocked API, with zero backoff; closed after the test."""
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, retry=retry_policy) as c:
+        yield c
