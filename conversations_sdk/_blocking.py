@@ -1,0 +1,451 @@
+"""The blocking facade: ``Client``, ``Conversations``, ``Items`` and ``Pager`` over the async client.
+
+There is no second implementation here. A :class:`Client` owns one long-lived event loop thread
+(an anyio blocking portal on asyncio, because aiohttp needs asyncio) and one :class:`AsyncClient`
+whose session lives on that loop. Every blocking method is *derived* from its async twin by one
+descriptor (:class:`blocking`, or :class:`blocking_pager` for the pager-returning ``list``): it builds
+the coroutine of the async method and runs it on the client's loop, one thread hop per call (one per
+page when paging). This module must not build requests, parse responses or map errors: whatever the
+coroutine raises is re-raised unchanged, so errors are the async side's classes and attributes.
+
+Lifecycle: the loop thread starts on first use (or ``__enter__``) and lives until :meth:`Client.close`
+(or ``__exit__``); a client never closed is shut down by :func:`weakref.finalize` at garbage collection
+or interpreter exit. After :func:`os.fork` the child transparently starts its own loop and client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import enum
+import functools
+import inspect
+import logging
+import os
+import sys
+import threading
+import types
+import weakref
+from collections.abc import Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
+
+from ._errors import ClientClosedError
+
+if TYPE_CHECKING:
+    from anyio.from_thread import BlockingPortal
+
+__all__ = ["blocking", "blocking_pager"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+
+_log = logging.getLogger("conversations_sdk")
+
+# How long a KeyboardInterrupted call waits for its request to be cancelled on the loop before the
+# interrupt propagates: long enough for aiohttp to drop the connection, short enough that a stuck
+# loop can never make Ctrl-C feel ignored.
+_CANCEL_GRACE_SECONDS = 5.0
+
+# create_task(context=...) exists from 3.11: there the caller's contextvars (tracing ids, ...) follow
+# the call onto the loop thread, as they would across an ``await``.
+_TASK_CONTEXT = sys.version_info >= (3, 11)
+
+
+class _AsyncClosable(Protocol):
+    async def aclose(self) -> None: ...
+
+
+class _Call:
+    """One in-flight call: the coroutine, its task on the loop, and a lock released when it ends."""
+
+    __slots__ = ("context", "coro", "done", "task")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self.coro = coro
+        self.task: asyncio.Task[Any] | None = None
+        self.context = contextvars.copy_context() if _TASK_CONTEXT else None
+        # A plain lock acquired up front and released by the task's done callback: the cheapest
+        # cross-thread "wait for one event" in CPython (no Condition, no concurrent.futures.Future).
+        self.done = threading.Lock()
+        self.done.acquire()
+
+    def finish(self, _task: asyncio.Task[Any]) -> None:
+        self.done.release()
+
+
+class _Loop:
+    """A running loop thread (owned by an anyio portal) and the async client that lives on it."""
+
+    __slots__ = ("client", "loop", "portal", "portal_cm", "tasks", "thread_id")
+
+    def __init__(self, client: _AsyncClosable) -> None:
+        from anyio.from_thread import start_blocking_portal
+
+        self.client = client
+        # anyio owns the thread and the loop's whole life (start, asyncgen shutdown, close); calls
+        # go straight to the loop (see _Runner.run), which is cheaper than portal.call.
+        self.portal_cm: contextlib.AbstractContextManager[BlockingPortal]
+        self.portal_cm = start_blocking_portal("asyncio")
+        self.portal = self.portal_cm.__enter__()
+        self.loop, self.thread_id = self.portal.call(_loop_and_thread)
+        self.tasks: set[asyncio.Task[Any]] = set()  # touched on the loop thread only
+
+    def spawn(self, call: _Call) -> None:
+        if call.context is not None:
+            task = self.loop.create_task(call.coro, context=call.context)  # type: ignore[call-arg,unused-ignore]
+        else:
+            task = self.loop.create_task(call.coro)
+        call.task = task
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(call.finish)
+
+    async def shutdown(self) -> None:
+        # Calls queued just before the client was marked closed may still be pending callbacks:
+        # one loop turn lets them create their tasks, so none is missed below.
+        await asyncio.sleep(0)
+        pending = list(self.tasks)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        await self.client.aclose()
+
+    def stop(self) -> None:
+        try:
+            self.portal.call(self.shutdown)
+        finally:
+            self.portal_cm.__exit__(None, None, None)
+
+
+class _Runner:
+    """The loop thread of one blocking client, the async client living on it, and the hop into it.
+
+    Thread-safe. Holds no reference to the blocking ``Client``, so a finalizer can own it.
+    """
+
+    __slots__ = ("__weakref__", "_client", "_closed", "_factory", "_lock", "_open")
+
+    def __init__(self, factory: Callable[[], _AsyncClosable], client: _AsyncClosable) -> None:
+        self._factory = factory
+        self._client: _AsyncClosable | None = client  # not yet on a loop
+        self._lock = threading.Lock()
+        self._open: _Loop | None = None
+        self._closed = False
+        _RUNNERS.add(self)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def client(self) -> Any:
+        """Start the loop thread if needed and return the async client that lives on it."""
+        return (self._open or self._start()).client
+
+    def _start(self) -> _Loop:
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError("the client is closed; create a new Client to make calls")
+            if self._open is None:
+                client = self._client if self._client is not None else self._factory()
+                self._open = _Loop(client)
+                self._client = None
+            return self._open
+
+    def close(self) -> None:
+        """Cancel calls still in flight, close the async client on its loop, stop the thread.
+
+        Idempotent. Raises ``RuntimeError`` when called from the loop thread itself, where waiting
+        for the loop would deadlock.
+        """
+        self._refuse_loop_thread("close()")
+        with self._lock:
+            opened, self._open, self._closed = self._open, None, True
+        if opened is not None:
+            opened.stop()
+        # Never started: the async client never opened a session, so there is nothing to release.
+
+    def _after_fork_in_child(self) -> None:
+        # The parent's loop thread does not exist here; its loop, session and sockets belong to
+        # the parent. Keep them referenced (collecting them would close the parent's connections
+        # and spam "unclosed" warnings) and start afresh on the next call.
+        self._lock = threading.Lock()  # may have been held by a thread that does not exist here
+        if self._open is not None:
+            _ABANDONED_AFTER_FORK.append(self._open)
+            self._open = None
+
+    # -- the hop ------------------------------------------------------------------------------
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``coro`` on the loop thread and block until it ends; return or raise its outcome.
+
+        A ``KeyboardInterrupt`` (or any exception) while waiting cancels the task on the loop (so the
+        request is dropped, not left running) before it propagates.
+        """
+        scheduled = False
+        try:
+            opened = self._open or self._start()
+            if threading.get_ident() == opened.thread_id:
+                self._refuse_loop_thread("a blocking method")
+            call = _Call(coro)
+            # The lock makes "is it open?" and "queue the call" one step, so close() can never
+            # stop the loop between them and leave this caller waiting for a loop that is gone.
+            with self._lock:
+                if self._open is not opened:
+                    raise ClientClosedError("the client is closed; create a new Client")
+                scheduled = True
+                opened.loop.call_soon_threadsafe(opened.spawn, call)
+            call.done.acquire()
+        except BaseException:
+            if not scheduled:
+                coro.close()  # never started: close it so it is not reported as "never awaited"
+                raise
+            # From here the coroutine belongs to the loop thread: only that thread may stop it.
+            _cancel(opened.loop, call)
+            raise
+        task = call.task
+        if task is None or task.cancelled():
+            raise ClientClosedError("the client was closed while this call was in flight")
+        return task.result()  # type: ignore[no-any-return]
+
+    def on_loop_thread(self) -> bool:
+        """Whether the caller is this runner's loop thread."""
+        opened = self._open
+        return opened is not None and threading.get_ident() == opened.thread_id
+
+    def _refuse_loop_thread(self, what: str) -> None:
+        if self.on_loop_thread():
+            raise RuntimeError(
+                f"{what} of the blocking conversations_sdk.Client was called from the client's own "
+                "event loop thread, where waiting for the loop would deadlock; from code running on "
+                "that loop, use conversations_sdk.AsyncClient and await it instead"
+            )
+
+    def close_async_iterator(self, agen: Any) -> None:
+        """Close an async generator on the loop, quietly: used when a blocking iterator is dropped."""
+        opened = self._open
+        if opened is None:
+            return  # the loop is gone or never ran; asyncio finalized its generators at shutdown
+        if threading.get_ident() == opened.thread_id:
+            # Dropped (garbage-collected) on the loop thread itself: cannot wait here.
+            opened.loop.create_task(agen.aclose())
+            return
+        with contextlib.suppress(Exception):
+            self.run(agen.aclose())
+
+
+def _cancel(loop: asyncio.AbstractEventLoop, call: _Call) -> None:
+    try:
+        loop.call_soon_threadsafe(_cancel_task, call)
+    except RuntimeError:  # the loop is already closed: nothing is running any more
+        return
+    # Wait (bounded) for the cancellation to land, so the connection is dropped by the time the
+    # interrupt reaches the user; a second Ctrl-C during this wait propagates at once.
+    call.done.acquire(timeout=_CANCEL_GRACE_SECONDS)
+
+
+def _loop_and_thread() -> tuple[asyncio.AbstractEventLoop, int]:
+    return asyncio.get_running_loop(), threading.get_ident()
+
+
+def _cancel_task(call: _Call) -> None:
+    if call.task is not None:
+        call.task.cancel()
+    else:  # interrupted before the call was even queued: nothing started, nothing to wait for
+        call.coro.close()
+        call.done.release()
+
+
+def _finalize(runner: _Runner) -> None:
+    """Close a client nobody closed: at garbage collection or interpreter exit, without noise."""
+    if runner.on_loop_thread():
+        # Collected on its own loop thread (e.g. the last reference died in a callback there):
+        # closing waits for that loop, so do it from a helper thread instead.
+        threading.Thread(target=_finalize, args=(runner,), daemon=True).start()
+        return
+    try:
+        runner.close()
+    except Exception:  # a finalizer has no caller to report to; a traceback at exit helps no one
+        _log.debug("closing an unclosed conversations_sdk.Client failed", exc_info=True)
+
+
+_RUNNERS: weakref.WeakSet[_Runner] = weakref.WeakSet()
+_ABANDONED_AFTER_FORK: list[object] = []
+
+
+def _after_fork_in_child() -> None:
+    for runner in list(_RUNNERS):
+        runner._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# -- derivation: one descriptor turns an async method into its blocking twin ------------------------
+
+
+class _BlockingResource:
+    """Base of the blocking resources: the runner, and where the async twin hangs off the client."""
+
+    __slots__ = ("_path", "_runner")
+
+    def __init__(self, runner: _Runner, path: tuple[str, ...]) -> None:
+        self._runner = runner
+        self._path = path
+
+    def _target(self) -> Any:
+        # Resolved per call (two getattrs) rather than cached: after a fork the async client is new.
+        return functools.reduce(getattr, self._path, self._runner.client())
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__module__}.{type(self).__qualname__}>"
+
+
+def _wrap(wrapper: Any, method: Callable[..., Any]) -> None:
+    functools.update_wrapper(wrapper, method)
+    wrapper.__module__ = "conversations_sdk"
+    wrapper.__signature__ = inspect.signature(method)
+
+
+class blocking(Generic[_P, _R]):
+    """Derive a blocking method from a coroutine method of the async resource.
+
+    In a blocking resource's class body, ``create = blocking(AsyncConversations.create)`` gives a
+    method with the same parameters, docstring and return type that runs the coroutine on the
+    client's loop thread and returns its result (or raises its exception, unchanged).
+    """
+
+    def __init__(self, method: Callable[Concatenate[Any, _P], Coroutine[Any, Any, _R]]) -> None:
+        self._method = method
+        _wrap(self, method)
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.__name__ = name
+        self.__qualname__ = f"{owner.__qualname__}.{name}"
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> blocking[_P, _R]: ...
+    @overload
+    def __get__(
+        self, obj: _BlockingResource, owner: type[Any] | None = None
+    ) -> Callable[_P, _R]: ...
+    def __get__(self, obj: _BlockingResource | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
+
+    def __call__(self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Run the async method on the resource's loop and wait for its result."""
+        return resource._runner.run(self._method(resource._target(), *args, **kwargs))
+
+
+class _AsyncPagerLike(Protocol[_T_co]):
+    def pages(self) -> Any: ...
+    def __await__(self) -> Any: ...
+
+
+class blocking_pager(Generic[_P, _T]):
+    """Derive a blocking ``list`` from an async method returning an ``AsyncPager``.
+
+    The derived method returns a :class:`Pager` wrapping the async pager; no request is made until
+    the pager is used, as on the async side.
+    """
+
+    def __init__(self, method: Callable[Concatenate[Any, _P], _AsyncPagerLike[_T]]) -> None:
+        self._method = method
+        _wrap(self, method)
+        sig = inspect.signature(method)
+        ret = sig.return_annotation
+        if isinstance(ret, str) and ret.startswith("AsyncPager"):
+            # The documented signature should name what this method returns: a Pager.
+            self.__signature__ = sig.replace(return_annotation=ret[len("Async") :])
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.__name__ = name
+        self.__qualname__ = f"{owner.__qualname__}.{name}"
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> blocking_pager[_P, _T]: ...
+    @overload
+    def __get__(
+        self, obj: _BlockingResource, owner: type[Any] | None = None
+    ) -> Callable[_P, Pager[_T]]: ...
+    def __get__(self, obj: _BlockingResource | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
+
+    def __call__(
+        self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> Pager[_T]:
+        """Make the pager; nothing is requested until it is iterated."""
+        return Pager(resource._runner, self._method(resource._target(), *args, **kwargs))
+
+
+class _Done(enum.Enum):
+    DONE = "DONE"
+
+
+async def _next_page(pages: Any) -> Any:
+    try:
+        return await pages.__anext__()
+    except StopAsyncIteration:
+        return _Done.DONE
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class Pager(Generic[_T]):
+    """Blocking twin of ``AsyncPager``: iterate items of every page, or the pages themselves.
+
+    ``for item in client.conversations.items.list(cid): ...`` walks every page, fetching the next
+    one (``after=<last_id>``) only when the current one is used up. One page, never one item, crosses
+    to the event loop at a time.
+    """
+
+    __slots__ = ("_async", "_runner")
+
+    def __init__(self, runner: _Runner, async_pager: _AsyncPagerLike[_T]) -> None:
+        self._runner = runner
+        self._async = async_pager
+
+    def __iter__(self) -> Iterator[_T]:
+        """Yield every item of every page, in the order the API returns them."""
+        for page in self.pages():
+            yield from page.data
+
+    def pages(self) -> Iterator[Any]:
+        """Yield each page (``data``, ``first_id``, ``last_id``, ``has_more``), fetching lazily.
+
+        Raises:
+            APIError: As the async pager does, when fetching a page fails.
+        """
+        pages = self._async.pages()
+        try:
+            while True:
+                page = self._runner.run(_next_page(pages))
+                if page is _Done.DONE:
+                    return
+                yield page
+        finally:
+            # Left early (break, exception, garbage collection): stop the async generator on its
+            # own loop, so its pending request and connection are released there.
+            self._runner.close_async_iterator(pages)
+
+    def first_page(self) -> Any:
+        """Fetch only the first page: the blocking twin of ``await pager``.
+
+        Returns:
+            The first page.
+        """
+        return self._runner.run(_await(self._async))
+
+    def __repr__(self) -> str:
+        return f"<conversations_sdk.Pager of {self._async!r}>"
+
+
+Pager.__module__ = "conversations_sdk"

@@ -1,0 +1,334 @@
+"""The blocking machinery on its own: the portal hop, the descriptors, lifecycle, threads and loops.
+
+These tests drive a tiny fake async resource, so they pin down what ``_blocking`` itself promises
+independently of HTTP: results and exceptions pass through unchanged, calls from many threads never
+cross, Ctrl-C cancels the coroutine, closing and garbage collection stop the loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import gc
+import inspect
+import signal
+import sys
+import threading
+from typing import Any
+
+import pytest
+
+from conversations_sdk import ClientClosedError, NotFoundError
+from conversations_sdk._blocking import (
+    Pager,
+    _BlockingResource,
+    _finalize,
+    _Runner,
+    blocking,
+    blocking_pager,
+)
+
+TRACE: contextvars.ContextVar[str] = contextvars.ContextVar("TRACE", default="unset")
+
+
+class FakePage:
+    def __init__(self, data: list[int], last: bool) -> None:
+        self.data = data
+        self.has_more = not last
+
+
+class FakePager:
+    """Pages of three numbers up to ``total``; counts page fetches like a real pager's requests."""
+
+    def __init__(self, owner: FakeResource, total: int) -> None:
+        self.owner = owner
+        self.total = total
+
+    async def _page(self, start: int) -> FakePage:
+        self.owner.page_fetches += 1
+        stop = min(start + 3, self.total)
+        return FakePage(list(range(start, stop)), last=stop >= self.total)
+
+    async def pages(self) -> Any:
+        start = 0
+        while True:
+            page = await self._page(start)
+            yield page
+            if not page.has_more:
+                return
+            start += 3
+
+    def __await__(self) -> Any:
+        return self._page(0).__await__()
+
+
+class FakeResource:
+    """Stands in for an async resource: coroutine methods and a pager-returning ``list``."""
+
+    def __init__(self) -> None:
+        self.page_fetches = 0
+        self.started = asyncio.Event  # replaced per test where needed
+        self.cancelled = threading.Event()
+        self.entered = threading.Event()
+        self.loop_threads: set[int] = set()
+
+    async def echo(self, value: str, *, suffix: str = "") -> str:
+        """Return ``value + suffix`` after one loop turn."""
+        self.loop_threads.add(threading.get_ident())
+        await asyncio.sleep(0)
+        return value + suffix
+
+    async def fail(self, conversation_id: str) -> None:
+        """Raise NotFoundError like the API would."""
+        raise NotFoundError(
+            "No conversation found", status_code=404, request_id="req_1", code="not_found"
+        )
+
+    async def hang(self) -> None:
+        """Wait forever, noting when it is cancelled."""
+        self.entered.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+    async def trace(self) -> str:
+        """Read a context variable set by the caller."""
+        return TRACE.get()
+
+    def list(self, total: int) -> FakePager:
+        """A pager over ``total`` numbers."""
+        return FakePager(self, total)
+
+
+class FakeAsyncClient:
+    def __init__(self) -> None:
+        self.resource = FakeResource()
+        self.closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+class Blocking(_BlockingResource):
+    echo = blocking(FakeResource.echo)
+    fail = blocking(FakeResource.fail)
+    hang = blocking(FakeResource.hang)
+    trace = blocking(FakeResource.trace)
+    list = blocking_pager(FakeResource.list)
+
+
+@pytest.fixture
+def runner() -> Any:
+    fake = FakeAsyncClient()
+    r = _Runner(FakeAsyncClient, fake)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def res(runner: _Runner) -> Blocking:
+    return Blocking(runner, ("resource",))
+
+
+def _portal_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "portal" in t.name]
+
+
+def test_result_passes_through(res: Blocking) -> None:
+    """A blocking method returns exactly what its coroutine returns, arguments forwarded."""
+    assert res.echo("a", suffix="b") == "ab"
+
+
+def test_error_passes_through_unchanged(res: Blocking) -> None:
+    """The coroutine's exception reaches the caller as the same class with the same attributes."""
+    with pytest.raises(NotFoundError) as info:
+        res.fail("conv_x")
+    assert info.value.status_code == 404
+    assert info.value.request_id == "req_1"
+    assert info.value.code == "not_found"
+
+
+def test_descriptor_copies_signature_and_docstring() -> None:
+    """help() and Sphinx show the async method's parameters and docstring on the blocking twin."""
+    assert Blocking.echo.__doc__ == FakeResource.echo.__doc__
+    assert inspect.signature(Blocking.echo) == inspect.signature(FakeResource.echo)
+    assert Blocking.echo.__qualname__ == "Blocking.echo"
+    assert Blocking.echo.__module__ == "conversations_sdk"
+
+
+def test_bound_signature_drops_self(res: Blocking) -> None:
+    """The bound blocking method's signature is the async one without ``self``."""
+    assert list(inspect.signature(res.echo).parameters) == ["value", "suffix"]
+
+
+def test_one_loop_thread_for_the_client_life(res: Blocking, runner: _Runner) -> None:
+    """Every call runs on the same long-lived loop thread, not a new loop per call."""
+    for _ in range(5):
+        res.echo("x")
+    fake = runner.client()
+    assert len(fake.resource.loop_threads) == 1
+    assert threading.get_ident() not in fake.resource.loop_threads
+
+
+def test_threads_share_one_client_without_crossing(res: Blocking) -> None:
+    """32 threads calling at once each get their own answer: none lost, none crossed."""
+    n = 32
+    barrier = threading.Barrier(n)
+    results: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = [res.echo(f"t{i}-", suffix=str(j)) for j in range(20)]
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results == {i: [f"t{i}-{j}" for j in range(20)] for i in range(n)}
+
+
+async def test_callable_inside_a_running_loop(res: Blocking) -> None:
+    """A coroutine (a notebook cell) may call the blocking facade: the loop lives in another thread."""
+    asyncio.get_running_loop()  # there is a running loop in this thread
+    assert res.echo("in", suffix="-loop") == "in-loop"
+
+
+def test_call_from_the_loop_thread_is_refused(res: Blocking, runner: _Runner) -> None:
+    """A blocking call made on the client's own loop thread raises instead of deadlocking."""
+    res.echo("start")
+    opened = runner._open
+    assert opened is not None
+
+    def call_from_loop() -> str:
+        return res.echo("x")
+
+    with pytest.raises(RuntimeError, match="own event loop thread"):
+        opened.portal.call(call_from_loop)
+    assert res.echo("still", suffix=" works") == "still works"
+
+
+def test_contextvars_follow_the_call(res: Blocking) -> None:
+    """Context variables set by the caller are visible to the coroutine, as across an await."""
+    if sys.version_info < (3, 11):
+        pytest.skip("create_task(context=) needs Python 3.11")
+    token = TRACE.set("req-42")
+    try:
+        assert res.trace() == "req-42"
+    finally:
+        TRACE.reset(token)
+
+
+def test_keyboard_interrupt_cancels_the_inflight_call(res: Blocking, runner: _Runner) -> None:
+    """Ctrl-C while a call is blocked cancels its coroutine on the loop, then propagates."""
+    res.echo("start")
+    fake = runner.client().resource
+    main = threading.get_ident()
+
+    def interrupt_when_entered() -> None:
+        fake.entered.wait(10)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    helper = threading.Thread(target=interrupt_when_entered)
+    helper.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            res.hang()
+    finally:
+        helper.join()
+    assert fake.cancelled.is_set()  # _cancel waited for the cancellation to land
+    assert res.echo("after") == "after"
+
+
+def test_close_stops_the_thread_and_refuses_calls(runner: _Runner, res: Blocking) -> None:
+    """close() closes the async client on its loop, stops the thread; later calls raise."""
+    before = set(_portal_threads())
+    res.echo("x")
+    fake = runner.client()
+    (loop_thread,) = set(_portal_threads()) - before
+    runner.close()
+    assert fake.closed == 1
+    assert not loop_thread.is_alive()
+    with pytest.raises(ClientClosedError):
+        res.echo("y")
+    runner.close()  # idempotent
+    assert fake.closed == 1
+
+
+def test_close_never_started_does_not_start_a_thread() -> None:
+    """Closing a client that never made a call starts no thread and opens nothing."""
+    before = set(_portal_threads())
+    fake = FakeAsyncClient()
+    runner = _Runner(FakeAsyncClient, fake)
+    runner.close()
+    assert set(_portal_threads()) == before
+    assert fake.closed == 0
+
+
+def test_close_cancels_calls_in_flight(runner: _Runner, res: Blocking) -> None:
+    """A call still waiting when another thread closes the client ends with ClientClosedError."""
+    res.echo("start")
+    fake = runner.client().resource
+    outcome: list[BaseException] = []
+
+    def blocked() -> None:
+        try:
+            res.hang()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    fake.entered.wait(10)
+    runner.close()
+    t.join()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ClientClosedError)
+    assert fake.cancelled.is_set()
+
+
+def test_finalizer_closes_an_unclosed_runner() -> None:
+    """The finalizer closes the async client and stops the thread of a client nobody closed."""
+    fake = FakeAsyncClient()
+    runner = _Runner(FakeAsyncClient, fake)
+    Blocking(runner, ("resource",)).echo("x")
+    opened = runner._open
+    assert opened is not None
+    _finalize(runner)
+    assert fake.closed == 1
+    gc.collect()
+    assert opened.loop.is_closed()
+
+
+def test_pager_crosses_the_loop_once_per_page(res: Blocking, runner: _Runner) -> None:
+    """Iterating a pager yields every item, fetching one page per hop, never one item per hop."""
+    pager = res.list(10)
+    assert isinstance(pager, Pager)
+    fake = runner.client().resource
+    assert fake.page_fetches == 0  # lazy: nothing fetched until iterated
+    assert list(pager) == list(range(10))
+    assert fake.page_fetches == 4
+
+
+def test_pager_pages_and_first_page(res: Blocking) -> None:
+    """pages() yields each page; first_page() fetches only the first, like awaiting the pager."""
+    assert [p.data for p in res.list(7).pages()] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert res.list(7).first_page().data == [0, 1, 2]
+
+
+def test_pager_break_early_closes_the_async_generator(res: Blocking, runner: _Runner) -> None:
+    """Breaking out of a pager stops its async generator on the loop and fetches no more pages."""
+    fake = runner.client().resource
+    for item in res.list(100):
+        if item == 4:
+            break
+    gc.collect()
+    assert fake.page_fetches == 2
+    assert res.echo("ok") == "ok"
