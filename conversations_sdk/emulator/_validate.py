@@ -291,12 +291,23 @@ class SchemaValidator:
             raise ValidationProblem(
                 f"Invalid value for '{where}': {tag!r} is not supported.", where
             )
-        if len(problems) == 1 or isinstance(value, dict):
-            raise problems[0][1]
+        # Otherwise the first alternative of the value's JSON type explains best what to fix.
+        for option, failed in problems:
+            if self._accepts_type(option, value):
+                raise failed
         raise ValidationProblem(
             f"Invalid value for '{path or 'body'}': it matches none of the allowed forms.",
             path or None,
         )
+
+    def _accepts_type(self, schema: Mapping[str, Any], value: object) -> bool:
+        while "$ref" in schema:
+            schema = self.resolve(schema["$ref"])
+        expected = schema.get("type")
+        if expected is None:
+            return True
+        names = [expected] if isinstance(expected, str) else list(expected)
+        return any(_type_matches(value, n) for n in names)
 
     def _tags(self, schema: Mapping[str, Any], depth: int = 0) -> set[str]:
         """Return the ``type`` discriminator values a schema accepts (following refs)."""
