@@ -27,15 +27,30 @@ import sys
 import threading
 import types
 import weakref
-from collections.abc import Callable, Coroutine, Iterator
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar, overload
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    cast,
+    overload,
+)
 
-from ._errors import ClientClosedError
+from ._client import AsyncClient
+from ._errors import ClientClosedError, InvalidRequestError
+from ._resources.conversations import AsyncConversations
+from ._resources.items import AsyncItems
 
 if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
 
-__all__ = ["blocking", "blocking_pager"]
+    from .models import ConversationItemList
+
+__all__ = ["Client", "Conversations", "Items", "Pager", "blocking", "blocking_pager"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -139,6 +154,16 @@ class _Runner:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    @property
+    def closed(self) -> bool:
+        """Whether close() was called."""
+        return self._closed
+
+    def peek_client(self) -> Any:
+        """The async client, without starting the loop thread (for reading its settings)."""
+        opened = self._open
+        return opened.client if opened is not None else self._client
+
     def client(self) -> Any:
         """Start the loop thread if needed and return the async client that lives on it."""
         return (self._open or self._start()).client
@@ -148,9 +173,9 @@ class _Runner:
             if self._closed:
                 raise ClientClosedError("the client is closed; create a new Client to make calls")
             if self._open is None:
-                client = self._client if self._client is not None else self._factory()
-                self._open = _Loop(client)
-                self._client = None
+                if self._client is None:
+                    self._client = self._factory()
+                self._open = _Loop(self._client)
             return self._open
 
     def close(self) -> None:
@@ -174,6 +199,7 @@ class _Runner:
         if self._open is not None:
             _ABANDONED_AFTER_FORK.append(self._open)
             self._open = None
+            self._client = self._factory()
 
     # -- the hop ------------------------------------------------------------------------------
 
@@ -342,8 +368,9 @@ class blocking(Generic[_P, _R]):
 
 
 class _AsyncPagerLike(Protocol[_T_co]):
-    def pages(self) -> Any: ...
-    def __await__(self) -> Any: ...
+    def pages(self) -> AsyncIterator[ConversationItemList]: ...
+    def __await__(self) -> Generator[Any, None, ConversationItemList]: ...
+    def __aiter__(self) -> AsyncIterator[_T_co]: ...
 
 
 class blocking_pager(Generic[_P, _T]):
@@ -395,7 +422,7 @@ async def _next_page(pages: Any) -> Any:
         return _Done.DONE
 
 
-async def _await(awaitable: Any) -> Any:
+async def _await(awaitable: Awaitable[_T]) -> _T:
     return await awaitable
 
 
@@ -416,9 +443,9 @@ class Pager(Generic[_T]):
     def __iter__(self) -> Iterator[_T]:
         """Yield every item of every page, in the order the API returns them."""
         for page in self.pages():
-            yield from page.data
+            yield from cast("list[_T]", page.data)
 
-    def pages(self) -> Iterator[Any]:
+    def pages(self) -> Iterator[ConversationItemList]:
         """Yield each page (``data``, ``first_id``, ``last_id``, ``has_more``), fetching lazily.
 
         Raises:
@@ -436,7 +463,7 @@ class Pager(Generic[_T]):
             # own loop, so its pending request and connection are released there.
             self._runner.close_async_iterator(pages)
 
-    def first_page(self) -> Any:
+    def first_page(self) -> ConversationItemList:
         """Fetch only the first page: the blocking twin of ``await pager``.
 
         Returns:
@@ -449,3 +476,156 @@ class Pager(Generic[_T]):
 
 
 Pager.__module__ = "conversations_sdk"
+
+
+# -- the public blocking classes ------------------------------------------------------------------
+
+
+class Items(_BlockingResource):
+    """The items of conversations, blocking (``client.conversations.items``).
+
+    Each method is the :class:`AsyncItems` method of the same name, run on the client's loop
+    thread: same parameters, same return types, same errors.
+    """
+
+    __slots__ = ()
+
+    create = blocking(AsyncItems.create)
+    list = blocking_pager(AsyncItems.list)
+    retrieve = blocking(AsyncItems.retrieve)
+    delete = blocking(AsyncItems.delete)
+
+
+class Conversations(_BlockingResource):
+    """The conversations resource, blocking (``client.conversations``).
+
+    Each method is the :class:`AsyncConversations` method of the same name, run on the client's
+    loop thread: same parameters, same return types, same errors.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, runner: _Runner, path: tuple[str, ...]) -> None:
+        super().__init__(runner, path)
+        self._items = Items(runner, (*path, "items"))
+
+    @property
+    def items(self) -> Items:
+        """The items of conversations (``client.conversations.items``)."""
+        return self._items
+
+    create = blocking(AsyncConversations.create)
+    retrieve = blocking(AsyncConversations.retrieve)
+    update = blocking(AsyncConversations.update)
+    delete = blocking(AsyncConversations.delete)
+
+
+def _same_parameters_as(
+    init: Callable[Concatenate[Any, _P], None],
+) -> Callable[[Callable[..., None]], Callable[Concatenate[Any, _P], None]]:
+    """Give a ``*args, **kwargs`` ``__init__`` the exact parameters of another, for mypy and help()."""
+
+    def decorate(func: Callable[..., None]) -> Callable[Concatenate[Any, _P], None]:
+        func.__signature__ = inspect.signature(init)  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+class Client:
+    """A blocking client for the Conversations API, for scripts, threads and notebooks.
+
+    It takes the same arguments as :class:`AsyncClient` and runs the very same coroutines: a
+    ``Client`` owns one event loop thread, started on first use, where its ``AsyncClient`` and that
+    client's ``aiohttp`` session live until :meth:`close`. Every method call is one hop onto that
+    loop; iterating ``client.conversations.items.list(...)`` is one hop per page. One client may be
+    shared by any number of threads, and works inside a running event loop (a notebook cell).
+
+    Use it as ``with Client() as client: ...``; a client never closed is closed when it is garbage
+    collected or the interpreter exits.
+
+    Args:
+        api_key: The API key; defaults to ``OPENAI_API_KEY``.
+        base_url: The API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
+        organization: Sent as ``OpenAI-Organization``; defaults to ``OPENAI_ORG_ID``.
+        project: Sent as ``OpenAI-Project``; defaults to ``OPENAI_PROJECT_ID``.
+        timeout: Per-attempt timeout in seconds, an ``aiohttp.ClientTimeout``, or ``None``.
+        max_retries: Retries after the first attempt of each call (default 2).
+        retry: Backoff and retry-budget settings; ``RetryPolicy.no_backoff()`` in tests.
+        default_headers: Headers added to every request.
+        default_query: Query parameters added to every request.
+        session: Not supported here: a session belongs to the loop it was made on, and this
+            client's loop is private. Pass your own session to :class:`AsyncClient` instead.
+        max_response_size: Largest response body accepted, in bytes (default 32 MiB).
+        connection_limit: Connection pool size (default 1000).
+
+    Raises:
+        InvalidRequestError: A setting is out of range, or ``session`` was given.
+    """
+
+    __slots__ = ("__weakref__", "_conversations", "_finalizer", "_runner")
+
+    @_same_parameters_as(AsyncClient.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("session") is not None:
+            raise InvalidRequestError(
+                "the blocking Client cannot use a session you created: an aiohttp session belongs "
+                "to the event loop it was made on, and this client runs its own loop thread; pass "
+                "the session to AsyncClient instead",
+                param="session",
+                value=type(kwargs["session"]).__name__,
+                limit="not supported by Client",
+            )
+        # Built here, in the caller's thread, so bad arguments fail at construction as they do
+        # for AsyncClient; it opens its session lazily, later, on the loop thread.
+        client = AsyncClient(*args, **kwargs)
+        self._runner = _Runner(functools.partial(AsyncClient, *args, **kwargs), client)
+        self._conversations = Conversations(self._runner, ("conversations",))
+        self._finalizer = weakref.finalize(self, _finalize, self._runner)
+
+    def __repr__(self) -> str:
+        return f"<Client base_url={self.base_url!r}{' closed' if self.is_closed else ''}>"
+
+    def __getstate__(self) -> object:
+        # A client holds a live loop thread, a session and the API key: none may travel in a pickle.
+        raise TypeError("cannot pickle 'Client' objects")
+
+    @property
+    def conversations(self) -> Conversations:
+        """Create, retrieve, update and delete conversations; ``.items`` for their items."""
+        return self._conversations
+
+    @property
+    def base_url(self) -> str:
+        """The API root every path is appended to."""
+        return self._runner.peek_client().base_url  # type: ignore[no-any-return]
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._runner.closed
+
+    def close(self) -> None:
+        """Close the session and stop the loop thread. Idempotent.
+
+        Calls still in flight in other threads end with :class:`ClientClosedError`.
+
+        Raises:
+            RuntimeError: Called from the client's own loop thread, where it would deadlock.
+        """
+        self._runner.close()
+        self._finalizer.detach()
+
+    def __enter__(self) -> Client:
+        if self._runner.closed:
+            raise ClientClosedError("this Client is closed; create a new one")
+        self._runner.client()  # start the loop thread now rather than inside the first call
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+for _cls in (Client, Conversations, Items):
+    _cls.__module__ = "conversations_sdk"
+del _cls
