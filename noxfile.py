@@ -142,3 +142,13 @@ def contract(session: nox.Session) -> None:
         *pytest_args,
         env={"CONVERSATIONS_SDK_CONTRACT": "1", "CONVERSATIONS_SDK_CONTRACT_SPEC": str(spec)},
     )
+
+
+@nox.session(python=PYTHONS[-1], default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (issue 10): our clients vs raw aiohttp and the official SDK; figures and ratios.
+
+    Arguments after ``--`` go to ``python -m bench`` (``--quick`` for a smoke run, ``--help``).
+    """
+    _install(session, "bench")
+    session.run("python", "-m", "bench", *session.posargs)
