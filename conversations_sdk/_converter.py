@@ -203,16 +203,27 @@ def _sequence_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
 # -- unions -----------------------------------------------------------------------------------
 
 
-def _tag_values(cl: type[_Model]) -> tuple[str, ...]:
-    """The ``type`` values a model class accepts (empty when it has no ``type`` discriminator)."""
+def _tag_values(cl: type[_Model]) -> tuple[tuple[str, ...], bool]:
+    """The ``type`` values a class accepts, and whether ``type`` may be absent.
+
+    A class without a ``type`` field accepts no tag and may lack one.
+    """
     field = getattr(attrs.fields(attrs.resolve_types(cl)), "type", None)
     if field is None:
-        return ()
+        return (), True
     values: list[str] = []
     for arg in (field.type, *get_args(field.type)):
         if get_origin(arg) is Literal:
             values += get_args(arg)
-    return tuple(values)
+    return tuple(values), field.default is None
+
+
+def _field_names(cl: type[_Model]) -> frozenset[str]:
+    return frozenset(a.name for a in _spec_fields(cl))
+
+
+def _required_count(cl: type[_Model]) -> int:
+    return sum(a.default is not None for a in _spec_fields(cl))
 
 
 def _union_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
@@ -235,29 +246,50 @@ def _union_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
     else:
         str_hook = None
 
-    tags: dict[str, type[_Model]] = {}
+    # Tag -> candidate classes; None holds the classes whose ``type`` may be left out.
+    candidates: dict[str | None, list[type[_Model]]] = {}
     for model in models:
-        for tag in _tag_values(model):
-            if tags.setdefault(tag, model) is not model:
-                raise TypeError(f"{cl}: tag {tag!r} is claimed by {tags[tag]} and {model}")
+        values, optional = _tag_values(model)
+        for tag in values:
+            candidates.setdefault(tag, []).append(model)
+        if optional:
+            candidates.setdefault(None, []).append(model)
     model_hooks = {m: converter.get_structure_hook(m) for m in models}
-    single = model_hooks[models[0]] if len(models) == 1 and fallback is None else None
+    single = models[0] if len(models) == 1 and fallback is None else None
     seq_type = sequences[0] if sequences else None
     seq_hook = converter.get_structure_hook(seq_type) if seq_type is not None else None
     map_type = mappings[0] if mappings else None
 
     def structure_object(value: dict[str, Any]) -> Any:
         if single is not None:
-            return single(value, models[0])
+            return model_hooks[single](value, single)
         tag = value.get("type")
-        model = tags.get(tag) if isinstance(tag, str) else None
-        if model is not None:
-            return model_hooks[model](value, model)
+        group = candidates.get(tag) if tag is None or isinstance(tag, str) else None
+        if group is not None:
+            if len(group) == 1:
+                return model_hooks[group[0]](value, group[0])
+            return structure_ambiguous(value, group)
         if fallback is not None:
             return fallback(type=tag if isinstance(tag, str) else None, raw=value)
         if map_type is not None:
             return value
         raise ValueError(f"unexpected object with type {tag!r} for {cl}")
+
+    def structure_ambiguous(value: dict[str, Any], group: list[type[_Model]]) -> Any:
+        # Only input unions share tags ("message" is EasyInputMessage, InputMessage and
+        # OutputMessage): try the class that names most of the payload's keys first, then the one
+        # with most required fields; the first that structures wins.
+        def rank(model: type[_Model]) -> tuple[int, int]:
+            names = _field_names(model)
+            return (sum(key in names for key in value), _required_count(model))
+
+        errors: list[Exception] = []
+        for model in sorted(group, key=rank, reverse=True):
+            try:
+                return model_hooks[model](value, model)
+            except (BaseValidationError, TypeError, ValueError, KeyError) as exc:
+                errors.append(exc)
+        raise errors[0]  # the best-ranked class's complaint is the most useful one
 
     def structure_union(value: Any, _: Any) -> Any:
         if value is None:

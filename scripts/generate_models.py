@@ -313,7 +313,7 @@ class Generator:
                 ann = FIELD_OVERRIDES.get((schema_name, key)) or self.annotation(
                     prop, schema_name if name is None else name, key, field_deps
                 )
-                if key == "type":
+                if key == "type" and "Literal[" in ann:
                     # An optional discriminator is still a tag: known values only.
                     ann = " | ".join(p for p in split_union(ann) if p != "str")
                 if not is_required and not ann.endswith("None") and ann != "Any":
@@ -393,7 +393,7 @@ class Generator:
             "from ._base import UnknownContent, UnknownItem, UnknownObject",
         ]
         names = ["UnknownContent", "UnknownItem", "UnknownObject"]
-        for module in MODULES:
+        for module in sorted(MODULES):  # import order is isort's, not the dependency order
             exported = sorted(
                 [n for n, c in self.classes.items() if c["module"] == module]
                 + [n for n, a in self.aliases.items() if a["module"] == module]
@@ -486,8 +486,9 @@ def main() -> int:
             "ConversationResource",
             "DeletedConversationResource",
             "ConversationItemList",
+            "ErrorResponse",
         ],
-        "inputs": ["InputItem"],
+        "inputs": ["InputItem", "CreateConversationBody", "UpdateConversationBody"],
     }
     for module in MODULES:
         gen.current_module = module
@@ -505,9 +506,10 @@ def main() -> int:
         "annotations and logprobs.",
         "tools": "Tool definitions, as carried by ``additional_tools`` and ``tool_search_output`` items.",
         "items": "Conversation items: every ``type`` the API can return, and the ``ConversationItem`` union.",
-        "conversation": "The conversation object, its deletion receipt and the item list page.",
+        "conversation": "The conversation object, its deletion receipt, the item list page and the "
+        "error body.",
         "inputs": "Input shapes accepted by ``conversations.create`` and ``items.create`` "
-        "(``InputItem``).",
+        "(``InputItem``), and the two request bodies.",
     }
     for module in MODULES:
         (OUT / f"{module}.py").write_text(gen.render(module, docs[module]), encoding="utf-8")

@@ -34,7 +34,13 @@ from .content import (
     TopLogProb,
     UrlCitationBody,
 )
-from .conversation import Conversation, ConversationDeletedResource, ConversationItemList
+from .conversation import (
+    Conversation,
+    ConversationDeletedResource,
+    ConversationItemList,
+    Error,
+    ErrorResponse,
+)
 from .inputs import (
     AdditionalToolsItemParam,
     ApplyPatchCallOutputStatusParam,
@@ -48,6 +54,7 @@ from .inputs import (
     CompactionSummaryItemParam,
     CompactionTriggerItemParam,
     ComputerCallOutputItemParam,
+    CreateConversationBody,
     DetailEnum,
     EasyInputMessage,
     FileDetailEnum,
@@ -76,6 +83,7 @@ from .inputs import (
     PromptCacheBreakpointParam,
     ToolSearchCallItemParam,
     ToolSearchOutputItemParam,
+    UpdateConversationBody,
 )
 from .items import (
     AdditionalTools,
@@ -279,6 +287,7 @@ __all__ = [
     "ConversationItem",
     "ConversationItemList",
     "CoordParam",
+    "CreateConversationBody",
     "CustomGrammarFormatParam",
     "CustomTextFormatParam",
     "CustomToolCall",
@@ -290,6 +299,8 @@ __all__ = [
     "DoubleClickAction",
     "DragParam",
     "EasyInputMessage",
+    "Error",
+    "ErrorResponse",
     "FileCitationBody",
     "FileDetailEnum",
     "FileInputDetail",
@@ -417,6 +428,7 @@ __all__ = [
     "UnknownContent",
     "UnknownItem",
     "UnknownObject",
+    "UpdateConversationBody",
     "UrlCitationBody",
     "WaitParam",
     "WebSearchActionFind",
