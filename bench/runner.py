@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import statistics
 import sys
@@ -451,8 +452,19 @@ def run(impl: str, scenario: str, base_url: str, params: dict[str, Any]) -> dict
     return _sync_scenario(impl, scenario, base_url, params)
 
 
+def _isolate_environment() -> None:
+    """Keep the caller's proxies and OPENAI_* settings away from loopback benchmark traffic."""
+    # httpx (under the official SDK) honours proxy variables; aiohttp does not by default, so
+    # without this the two would not even take the same route to the canned server.
+    for name in list(os.environ):
+        if name.lower() in ("http_proxy", "https_proxy", "all_proxy") or name.startswith("OPENAI_"):
+            del os.environ[name]
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: ``python -m bench.runner IMPL SCENARIO``; prints one JSON line."""
+    _isolate_environment()
     parser = argparse.ArgumentParser(description="Run one benchmark scenario in this process.")
     parser.add_argument("impl", choices=IMPLS)
     parser.add_argument("scenario")
