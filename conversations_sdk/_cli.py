@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="conversations-sdk",
         description="Tools of conversations-sdk, the Python SDK for the OpenAI Conversations API.",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", title="commands", required=True)
 
     from .emulator import _serve  # the emulator pulls in aiohttp.web: load it only when used
 

@@ -283,14 +283,20 @@ class SchemaValidator:
         # Report the alternative whose discriminator the value chose, so the caller learns which
         # field of *their* item type is wrong rather than that no item type matched.
         tag = value.get("type") if isinstance(value, dict) else None
-        if isinstance(tag, str) and any(self._tags(option) for option, _ in problems):
-            for option, chosen in problems:
-                if tag in self._tags(option):
-                    raise chosen
-            where = _join(path, "type")
-            raise ValidationProblem(
-                f"Invalid value for '{where}': {tag!r} is not supported.", where
-            )
+        if isinstance(tag, str):
+            tagged = [(option, failed, self._tags(option)) for option, failed in problems]
+            for _, failed, tags in tagged:
+                if tag in tags:
+                    raise failed
+            if tagged and all(tags for _, _, tags in tagged):
+                where = _join(path, "type")
+                raise ValidationProblem(
+                    f"Invalid value for '{where}': {tag!r} is not supported.", where
+                )
+            # Some alternative does not pin `type` (a recursive reference, a free-form object).
+            for option, failed, tags in tagged:
+                if not tags and self._accepts_type(option, value):
+                    raise failed
         # Otherwise the first alternative of the value's JSON type explains best what to fix.
         for option, failed in problems:
             if self._accepts_type(option, value):
