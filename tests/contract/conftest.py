@@ -24,7 +24,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from contract_support import ROOT, PrismServer
+import yaml
+from contract_support import ROOT, Operation, PrismServer, RecordingProxy, spec_operations
 
 PRISM_BIN = ROOT / "contract" / "node_modules" / ".bin" / "prism"
 NORMALIZER = ROOT / "scripts" / "normalize_spec.py"
@@ -174,3 +175,47 @@ def prism_static(_prism_pair: tuple[PrismServer, PrismServer]) -> PrismServer:
 def prism_dynamic(_prism_pair: tuple[PrismServer, PrismServer]) -> PrismServer:
     """Prism answering with random schema-valid bodies (``-d``); rejects invalid requests (422)."""
     return _prism_pair[1]
+
+
+@pytest.fixture(scope="session")
+def contract_operations(contract_spec: pathlib.Path) -> list[Operation]:
+    """The spec's operations (method, path pattern, query parameters), from the copy Prism serves."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return spec_operations(yaml.load(contract_spec.read_text("utf-8"), Loader=loader))  # noqa: S506 - a safe loader
+
+
+# Requests each proxy saw, for the closing summary (the figure the contract session reports).
+_CHECKED: dict[str, RecordingProxy] = {}
+
+
+def _proxy(server: PrismServer, operations: list[Operation], name: str) -> Iterator[RecordingProxy]:
+    proxy = RecordingProxy(server.base_url, operations)
+    proxy.start()
+    _CHECKED[name] = proxy
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def static_proxy(
+    prism_static: PrismServer, contract_operations: list[Operation]
+) -> Iterator[RecordingProxy]:
+    """A recording proxy in front of the static Prism: the SDK's base URL in static tests."""
+    yield from _proxy(prism_static, contract_operations, "static")
+
+
+@pytest.fixture(scope="session")
+def dynamic_proxy(
+    prism_dynamic: PrismServer, contract_operations: list[Operation]
+) -> Iterator[RecordingProxy]:
+    """A recording proxy in front of the dynamic Prism: the SDK's base URL in dynamic tests."""
+    yield from _proxy(prism_dynamic, contract_operations, "dynamic")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many requests went through Prism, per server."""
+    if _CHECKED:
+        counts = ", ".join(f"{name} {proxy.total}" for name, proxy in sorted(_CHECKED.items()))
+        terminalreporter.write_line(f"contract: requests checked by Prism: {counts}")
