@@ -18,7 +18,7 @@ import random
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiohttp
@@ -229,6 +229,8 @@ class AsyncClient:
         self._user_agent = f"conversations-sdk/{_version()} python"
         self._rng = random.Random()  # noqa: S311 - jitter, not security
         self._conversations: AsyncConversations | None = None
+        # Tests replace this to record the delays the policy chose, without waiting for them.
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def __repr__(self) -> str:
         return (
@@ -421,10 +423,12 @@ class AsyncClient:
                 )
                 if self._state is _State.CLOSED:
                     raise ClientClosedError("the AsyncClient was closed during the call") from exc
+                # Every retryable failure spends budget, the last attempt's too: the budget
+                # measures how unhealthy the server is, not how many retries we made.
                 if (
-                    attempt <= retries
-                    and is_retryable_connection_error(exc)
+                    is_retryable_connection_error(exc)
                     and self._budget.record_failure()
+                    and attempt <= retries
                 ):
                     await self._sleep_before_retry(attempt, None, method, path)
                     continue
@@ -459,7 +463,7 @@ class AsyncClient:
             if not is_retryable_status(response.status, response.headers):
                 self._budget.record_success()
                 raise error
-            if attempt <= retries and self._budget.record_failure():
+            if self._budget.record_failure() and attempt <= retries:
                 delay_hint = retry_after_seconds(response.headers, now=time.time())
                 await self._sleep_before_retry(attempt, delay_hint, method, path)
                 continue
@@ -471,7 +475,7 @@ class AsyncClient:
         delay = self._options.retry.delay(attempt, retry_after, self._rng)
         logger.debug("retrying %s %s in %.3f s (retry %d)", method, path, delay, attempt)
         if delay > 0:
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
 
 class _ClientWithRawResponse:

@@ -6,8 +6,11 @@ Every address here is 127.0.0.1; nothing in the suite may reach the internet.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from conversations_sdk import AsyncClient, RetryPolicy
 from tests._aioresponses_shim import MockAPI
@@ -29,6 +32,15 @@ def _no_openai_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "OPENAI_LOG",
     ):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def spec() -> dict[str, Any]:
+    """The OpenAPI document the SDK implements (spec/conversations.openapi.yaml)."""
+    path = Path(__file__).parent.parent / "spec" / "conversations.openapi.yaml"
+    with path.open(encoding="utf-8") as f:
+        loaded: dict[str, Any] = yaml.safe_load(f)
+    return loaded
 
 
 @pytest.fixture

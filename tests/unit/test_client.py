@@ -1,0 +1,774 @@
+"""AsyncClient against a mocked API: exact requests, errors, retries, lifecycle and secrecy."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import pickle
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aioresponses.core import normalize_url
+from yarl import URL
+
+from conversations_sdk import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncClient,
+    AsyncConversations,
+    AsyncItems,
+    AuthenticationError,
+    BadRequestError,
+    ClientClosedError,
+    ConflictError,
+    InternalServerError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RawResponse,
+    ResponseValidationError,
+    RetryPolicy,
+    UnprocessableEntityError,
+    _logging,
+)
+from conversations_sdk.models import (
+    Conversation,
+    ConversationDeletedResource,
+    ConversationItemList,
+    Message,
+)
+from tests._aioresponses_shim import MockAPI
+from tests.conftest import API_KEY, BASE_URL
+
+CONV = {"id": "conv_1", "object": "conversation", "created_at": 1741900000, "metadata": {"a": "b"}}
+DELETED = {"id": "conv_1", "object": "conversation.deleted", "deleted": True}
+MESSAGE = {
+    "type": "message",
+    "id": "msg_1",
+    "status": "completed",
+    "role": "user",
+    "content": [{"type": "input_text", "text": "Hello!"}],
+}
+ITEM_LIST = {
+    "object": "list",
+    "data": [MESSAGE],
+    "first_id": "msg_1",
+    "last_id": "msg_1",
+    "has_more": False,
+}
+USER_ITEM = {"type": "message", "role": "user", "content": "Hello!"}
+ERROR_BODY = {"error": {"message": "boom", "type": "server_error", "param": None, "code": None}}
+
+
+def calls(mock: MockAPI, method: str, url: str) -> list[Any]:
+    """The requests aioresponses recorded for one method and URL (query compared sorted)."""
+    return mock.requests.get((method, normalize_url(URL(url))), [])
+
+
+def all_calls(mock: MockAPI) -> list[Any]:
+    """Every recorded request, whatever its URL."""
+    return [call for recorded in mock.requests.values() for call in recorded]
+
+
+# --- every method sends exactly the documented request ----------------------------------------
+
+Call = Callable[[AsyncClient], Awaitable[Any]]
+
+METHOD_CASES = [
+    pytest.param(
+        lambda c: c.conversations.create(items=[USER_ITEM], metadata={"topic": "demo"}),
+        "POST",
+        "/conversations",
+        {"items": [USER_ITEM], "metadata": {"topic": "demo"}},
+        CONV,
+        Conversation,
+        id="conversations.create",
+    ),
+    pytest.param(
+        lambda c: c.conversations.create(),
+        "POST",
+        "/conversations",
+        {},
+        CONV,
+        Conversation,
+        id="conversations.create-empty",
+    ),
+    pytest.param(
+        lambda c: c.conversations.retrieve("conv_1"),
+        "GET",
+        "/conversations/conv_1",
+        None,
+        CONV,
+        Conversation,
+        id="conversations.retrieve",
+    ),
+    pytest.param(
+        lambda c: c.conversations.update("conv_1", metadata={"topic": "x"}),
+        "POST",
+        "/conversations/conv_1",
+        {"metadata": {"topic": "x"}},
+        CONV,
+        Conversation,
+        id="conversations.update",
+    ),
+    pytest.param(
+        lambda c: c.conversations.update("conv_1", metadata=None),
+        "POST",
+        "/conversations/conv_1",
+        {"metadata": None},
+        CONV,
+        Conversation,
+        id="conversations.update-clear",
+    ),
+    pytest.param(
+        lambda c: c.conversations.delete("conv_1"),
+        "DELETE",
+        "/conversations/conv_1",
+        None,
+        DELETED,
+        ConversationDeletedResource,
+        id="conversations.delete",
+    ),
+    pytest.param(
+        lambda c: c.conversations.items.create(
+            "conv_1", items=[USER_ITEM], include=["message.output_text.logprobs"]
+        ),
+        "POST",
+        "/conversations/conv_1/items?include[]=message.output_text.logprobs",
+        {"items": [USER_ITEM]},
+        ITEM_LIST,
+        ConversationItemList,
+        id="items.create",
+    ),
+    pytest.param(
+        lambda c: c.conversations.items.list(
+            "conv_1",
+            after="msg_0",
+            limit=10,
+            order="asc",
+            include=["message.input_image.image_url", "reasoning.encrypted_content"],
+        ),
+        "GET",
+        "/conversations/conv_1/items?after=msg_0&limit=10&order=asc"
+        "&include[]=message.input_image.image_url&include[]=reasoning.encrypted_content",
+        None,
+        ITEM_LIST,
+        ConversationItemList,
+        id="items.list-first-page",
+    ),
+    pytest.param(
+        lambda c: c.conversations.items.retrieve(
+            "msg_1", conversation_id="conv_1", include=["message.output_text.logprobs"]
+        ),
+        "GET",
+        "/conversations/conv_1/items/msg_1?include[]=message.output_text.logprobs",
+        None,
+        MESSAGE,
+        Message,
+        id="items.retrieve",
+    ),
+    pytest.param(
+        lambda c: c.conversations.items.delete("msg_1", conversation_id="conv_1"),
+        "DELETE",
+        "/conversations/conv_1/items/msg_1",
+        None,
+        CONV,
+        Conversation,
+        id="items.delete",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "method", "path", "body", "payload", "cls"), METHOD_CASES)
+async def test_method_sends_exact_request(
+    client: AsyncClient,
+    mock_api: MockAPI,
+    call: Call,
+    method: str,
+    path: str,
+    body: Any,
+    payload: Any,
+    cls: type,
+) -> None:
+    """Each operation sends its method, URL, query, JSON body and headers, and parses the answer."""
+    url = BASE_URL + path
+    mock_api.add(url, method, payload=payload, headers={"x-request-id": "req_1"})
+    result = await call(client)
+    assert isinstance(result, cls)
+    (sent,) = calls(mock_api, method, url)
+    headers = sent.kwargs["headers"]
+    assert headers["Authorization"] == f"Bearer {API_KEY}"
+    assert headers["Accept"] == "application/json"
+    assert headers["User-Agent"].startswith("conversations-sdk/")
+    assert sent.kwargs["allow_redirects"] is False
+    if body is None:
+        assert sent.kwargs["data"] is None
+        assert "Content-Type" not in headers
+    else:
+        assert json.loads(sent.kwargs["data"]) == body
+        assert headers["Content-Type"] == "application/json"
+    if method in ("POST", "DELETE"):
+        assert headers["Idempotency-Key"].startswith("conversations-sdk-")
+    else:
+        assert "Idempotency-Key" not in headers
+
+
+async def test_path_ids_are_encoded_on_the_wire(client: AsyncClient, mock_api: MockAPI) -> None:
+    """An ID with '/', '?' and '#' stays one path segment of the requested URL."""
+    mock_api.get(URL(BASE_URL + "/conversations/a%2Fb%3Fx%3D1%23f", encoded=True), payload=CONV)
+    await client.conversations.retrieve("a/b?x=1#f")
+    (key,) = mock_api.requests
+    assert key[1].raw_path == "/v1/conversations/a%2Fb%3Fx%3D1%23f"
+    assert key[1].query_string == ""
+
+
+async def test_extra_headers_query_and_body(client: AsyncClient, mock_api: MockAPI) -> None:
+    """extra_* arguments add to (and override) the request the method builds."""
+    url = BASE_URL + "/conversations?trace=1"
+    mock_api.post(url, payload=CONV)
+    await client.conversations.create(
+        metadata={"a": "b"},
+        extra_headers={"X-Custom": "yes", "Idempotency-Key": "mine"},
+        extra_query={"trace": "1"},
+        extra_body={"metadata": {"c": "d"}, "future_field": 1},
+    )
+    (sent,) = calls(mock_api, "POST", url)
+    assert sent.kwargs["headers"]["X-Custom"] == "yes"
+    assert sent.kwargs["headers"]["Idempotency-Key"] == "mine"
+    assert json.loads(sent.kwargs["data"]) == {"metadata": {"c": "d"}, "future_field": 1}
+
+
+async def test_model_input_items_are_unstructured(client: AsyncClient, mock_api: MockAPI) -> None:
+    """Typed input models are sent as the same JSON as the equivalent dicts."""
+    from conversations_sdk.models import EasyInputMessage
+
+    url = BASE_URL + "/conversations/conv_1/items"
+    mock_api.post(url, payload=ITEM_LIST)
+    await client.conversations.items.create(
+        "conv_1", items=[EasyInputMessage(role="user", content="Hello!")]
+    )
+    (sent,) = calls(mock_api, "POST", url)
+    sent_items = json.loads(sent.kwargs["data"])["items"]
+    assert sent_items[0]["role"] == "user"
+    assert sent_items[0]["content"] == "Hello!"
+
+
+async def test_default_headers_org_and_project(mock_api: MockAPI) -> None:
+    """organization, project and default_headers are sent on every request."""
+    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
+    async with AsyncClient(
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        organization="org_1",
+        project="proj_1",
+        default_headers={"X-App": "demo"},
+    ) as c:
+        await c.conversations.retrieve("conv_1")
+    (sent,) = all_calls(mock_api)
+    headers = sent.kwargs["headers"]
+    assert (headers["OpenAI-Organization"], headers["OpenAI-Project"], headers["X-App"]) == (
+        "org_1",
+        "proj_1",
+        "demo",
+    )
+
+
+async def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, mock_api: MockAPI) -> None:
+    """OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are honoured."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/env/")
+    monkeypatch.setenv("OPENAI_ORG_ID", "org_env")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_env")
+    mock_api.get("http://127.0.0.1:9/env/conversations/conv_1", payload=CONV)
+    async with AsyncClient() as c:
+        assert c.base_url == "http://127.0.0.1:9/env"
+        await c.conversations.retrieve("conv_1")
+    (sent,) = all_calls(mock_api)
+    assert sent.kwargs["headers"]["Authorization"] == "Bearer sk-env"
+    assert sent.kwargs["headers"]["OpenAI-Organization"] == "org_env"
+    assert sent.kwargs["headers"]["OpenAI-Project"] == "proj_env"
+
+
+def test_default_base_url() -> None:
+    """Without configuration the client targets the public API."""
+    assert AsyncClient(api_key="k").base_url == "https://api.openai.com/v1"
+
+
+async def test_missing_key_fails_at_first_request(mock_api: MockAPI) -> None:
+    """No key is a clear error naming OPENAI_API_KEY, raised before anything is sent."""
+    async with AsyncClient(base_url=BASE_URL) as c:
+        with pytest.raises(InvalidRequestError, match="OPENAI_API_KEY"):
+            await c.conversations.retrieve("conv_1")
+    assert not all_calls(mock_api)
+
+
+# --- bad input never reaches the wire -----------------------------------------------------------
+
+BAD_INPUT = [
+    pytest.param(lambda c: c.conversations.retrieve(""), "conversation_id", id="empty-id"),
+    pytest.param(lambda c: c.conversations.delete(".."), "conversation_id", id="dot-dot"),
+    pytest.param(
+        lambda c: c.conversations.items.retrieve("%2e", conversation_id="c"),
+        "item_id",
+        id="encoded-dot",
+    ),
+    pytest.param(
+        lambda c: c.conversations.items.delete("m", conversation_id=""),
+        "conversation_id",
+        id="empty-parent",
+    ),
+    pytest.param(
+        lambda c: c.conversations.create(metadata={f"k{i}": "v" for i in range(17)}),
+        "metadata",
+        id="metadata-17",
+    ),
+    pytest.param(
+        lambda c: c.conversations.update("c", metadata={"k": 1}), "metadata['k']", id="metadata-int"
+    ),
+    pytest.param(lambda c: c.conversations.create(items=[{}] * 21), "items", id="items-21"),
+    pytest.param(lambda c: c.conversations.items.create("c", items=[]), "items", id="items-empty"),
+    pytest.param(
+        lambda c: c.conversations.items.create("c", items=[USER_ITEM], include=["bogus"]),
+        "include[0]",
+        id="include-unknown",
+    ),
+    pytest.param(lambda c: c.conversations.items.list("c", limit=0), "limit", id="limit-0"),
+    pytest.param(lambda c: c.conversations.items.list("c", limit=101), "limit", id="limit-101"),
+    pytest.param(lambda c: c.conversations.items.list("c", order="up"), "order", id="order"),
+    pytest.param(lambda c: c.conversations.items.list("c", after=""), "after", id="after-empty"),
+    pytest.param(lambda c: c.conversations.retrieve("c", timeout=-1), "timeout", id="timeout"),
+    pytest.param(
+        lambda c: c.conversations.retrieve("c", max_retries=-1), "max_retries", id="retries"
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "param"), BAD_INPUT)
+async def test_bad_input_is_refused_before_sending(
+    client: AsyncClient, mock_api: MockAPI, call: Callable[[AsyncClient], Any], param: str
+) -> None:
+    """Invalid arguments raise InvalidRequestError naming the parameter; no request is made."""
+
+    async def run() -> None:
+        result = call(client)  # items.list raises on call: it returns a pager, not a coroutine
+        if asyncio.iscoroutine(result):
+            await result
+
+    with pytest.raises(InvalidRequestError) as info:
+        await run()
+    assert info.value.param == param
+    assert not all_calls(mock_api)
+
+
+# --- statuses and errors ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        pytest.param(400, BadRequestError, id="400"),
+        pytest.param(401, AuthenticationError, id="401"),
+        pytest.param(403, PermissionDeniedError, id="403"),
+        pytest.param(404, NotFoundError, id="404"),
+        pytest.param(409, ConflictError, id="409"),
+        pytest.param(422, UnprocessableEntityError, id="422"),
+        pytest.param(429, RateLimitError, id="429"),
+        pytest.param(500, InternalServerError, id="500"),
+        pytest.param(503, InternalServerError, id="503"),
+        pytest.param(301, APIStatusError, id="301-not-followed"),
+    ],
+)
+async def test_status_raises_its_class(
+    client: AsyncClient, mock_api: MockAPI, status: int, cls: type[APIStatusError]
+) -> None:
+    """A non-2xx status raises its class with status, request id and the API's error fields."""
+    body = {"error": {"message": "nope", "type": "t", "param": "p", "code": "c"}}
+    mock_api.get(
+        BASE_URL + "/conversations/conv_1",
+        status=status,
+        payload=body,
+        headers={"x-request-id": "req_9", "Location": "http://127.0.0.1:9/elsewhere"},
+    )
+    with pytest.raises(cls) as info:
+        await client.conversations.retrieve("conv_1", max_retries=0)
+    error = info.value
+    assert type(error) is cls
+    assert (error.status_code, error.request_id, error.message) == (status, "req_9", "nope")
+    assert (error.type, error.param, error.code, error.body) == ("t", "p", "c", body)
+    assert len(all_calls(mock_api)) == 1
+
+
+async def test_invalid_success_body_is_a_validation_error(
+    client: AsyncClient, mock_api: MockAPI
+) -> None:
+    """A 200 whose body is not a conversation raises ResponseValidationError with the request id."""
+    mock_api.get(
+        BASE_URL + "/conversations/conv_1", payload={"id": 5}, headers={"x-request-id": "req_v"}
+    )
+    with pytest.raises(ResponseValidationError) as info:
+        await client.conversations.retrieve("conv_1")
+    assert info.value.request_id == "req_v"
+
+
+async def test_raw_response_and_request_id(client: AsyncClient, mock_api: MockAPI) -> None:
+    """with_raw_response gives status, headers, request id and the parsed object."""
+    mock_api.get(
+        BASE_URL + "/conversations/conv_1", payload=CONV, headers={"x-request-id": "req_r"}
+    )
+    raw = await client.conversations.with_raw_response.retrieve("conv_1")
+    assert isinstance(raw, RawResponse)
+    assert (raw.status_code, raw.request_id, raw.retries_taken) == (200, "req_r", 0)
+    assert raw.headers["X-Request-ID"] == "req_r"
+    assert isinstance(raw.parse(), Conversation)
+    assert raw.parsed.id == "conv_1"
+
+
+async def test_raw_response_everywhere(client: AsyncClient, mock_api: MockAPI) -> None:
+    """Every method has a raw twin, through the resource and through the client."""
+    mock_api.get(
+        BASE_URL + "/conversations/c/items", payload=ITEM_LIST, headers={"x-request-id": "r1"}
+    )
+    mock_api.delete(
+        BASE_URL + "/conversations/c/items/m", payload=CONV, headers={"x-request-id": "r2"}
+    )
+    page = await client.with_raw_response.conversations.items.list("c")
+    assert page.request_id == "r1"
+    assert isinstance(page.parsed, ConversationItemList)
+    deleted = await client.conversations.items.with_raw_response.delete("m", conversation_id="c")
+    assert deleted.request_id == "r2"
+    assert isinstance(deleted.parsed, Conversation)
+
+
+# --- retries ------------------------------------------------------------------------------------
+
+
+async def test_retries_reuse_the_idempotency_key(client: AsyncClient, mock_api: MockAPI) -> None:
+    """Two 503s then a 200: three attempts, one idempotency key, the result returned."""
+    url = BASE_URL + "/conversations"
+    mock_api.post(url, status=503, payload=ERROR_BODY)
+    mock_api.post(url, status=503, payload=ERROR_BODY)
+    mock_api.post(url, payload=CONV, headers={"x-request-id": "req_ok"})
+    raw = await client.conversations.with_raw_response.create(metadata={"a": "b"})
+    assert raw.retries_taken == 2
+    sent = calls(mock_api, "POST", url)
+    assert len(sent) == 3
+    keys = {c.kwargs["headers"]["Idempotency-Key"] for c in sent}
+    assert len(keys) == 1
+    assert {c.kwargs["data"] for c in sent} == {sent[0].kwargs["data"]}
+
+
+async def test_caller_idempotency_key_is_used(client: AsyncClient, mock_api: MockAPI) -> None:
+    """An explicit idempotency_key is sent on every attempt."""
+    url = BASE_URL + "/conversations/c/items/m"
+    mock_api.delete(url, status=500)
+    mock_api.delete(url, payload=CONV)
+    await client.conversations.items.delete("m", conversation_id="c", idempotency_key="key-1")
+    assert [c.kwargs["headers"]["Idempotency-Key"] for c in calls(mock_api, "DELETE", url)] == [
+        "key-1",
+        "key-1",
+    ]
+
+
+async def test_each_call_gets_its_own_key(client: AsyncClient, mock_api: MockAPI) -> None:
+    """Two separate calls never share an idempotency key."""
+    url = BASE_URL + "/conversations"
+    mock_api.post(url, payload=CONV, repeat=True)
+    await client.conversations.create()
+    await client.conversations.create()
+    keys = [c.kwargs["headers"]["Idempotency-Key"] for c in calls(mock_api, "POST", url)]
+    assert len(set(keys)) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "attempts"),
+    [
+        pytest.param(503, {}, 3, id="503-retried-twice"),
+        pytest.param(429, {}, 3, id="429-retried"),
+        pytest.param(408, {}, 3, id="408-retried"),
+        pytest.param(409, {}, 3, id="409-retried"),
+        pytest.param(404, {}, 1, id="404-not-retried"),
+        pytest.param(400, {}, 1, id="400-not-retried"),
+        pytest.param(401, {}, 1, id="401-not-retried"),
+        pytest.param(403, {}, 1, id="403-not-retried"),
+        pytest.param(422, {}, 1, id="422-not-retried"),
+        pytest.param(503, {"x-should-retry": "false"}, 1, id="server-forbids"),
+        pytest.param(400, {"x-should-retry": "true"}, 3, id="server-requests"),
+    ],
+)
+async def test_retry_rules(
+    client: AsyncClient, mock_api: MockAPI, status: int, headers: dict[str, str], attempts: int
+) -> None:
+    """The documented statuses are retried max_retries (2) times; the others are not."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, status=status, payload=ERROR_BODY, headers=headers, repeat=True)
+    with pytest.raises(APIStatusError):
+        await client.conversations.retrieve("conv_1")
+    assert len(calls(mock_api, "GET", url)) == attempts
+
+
+async def test_per_call_and_client_max_retries(mock_api: MockAPI) -> None:
+    """max_retries on the call overrides the client's, in both directions."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, status=500, repeat=True)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=0, retry=RetryPolicy.no_backoff()
+    ) as c:
+        with pytest.raises(InternalServerError):
+            await c.conversations.retrieve("conv_1")
+        assert len(calls(mock_api, "GET", url)) == 1
+        with pytest.raises(InternalServerError):
+            await c.conversations.retrieve("conv_1", max_retries=1)
+        assert len(calls(mock_api, "GET", url)) == 3
+
+
+async def test_connection_errors_are_retried_and_chained(
+    client: AsyncClient, mock_api: MockAPI
+) -> None:
+    """aiohttp connection errors are retried, then raised as APIConnectionError from the cause."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, exception=aiohttp.ClientConnectionError("reset"), repeat=True)
+    with pytest.raises(APIConnectionError) as info:
+        await client.conversations.retrieve("conv_1")
+    assert type(info.value) is APIConnectionError
+    assert isinstance(info.value.__cause__, aiohttp.ClientConnectionError)
+    assert len(calls(mock_api, "GET", url)) == 3
+
+
+async def test_timeouts_are_retried(client: AsyncClient, mock_api: MockAPI) -> None:
+    """A timeout raises APITimeoutError (a connection error) after the retries."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, exception=asyncio.TimeoutError(), repeat=True)
+    with pytest.raises(APITimeoutError):
+        await client.conversations.retrieve("conv_1")
+    assert len(calls(mock_api, "GET", url)) == 3
+
+
+async def test_certificate_errors_are_not_retried(client: AsyncClient, mock_api: MockAPI) -> None:
+    """A TLS certificate failure cannot be fixed by retrying, so it is raised at once."""
+    import ssl
+
+    from aiohttp.client_reqrep import ConnectionKey
+
+    key = ConnectionKey("127.0.0.1", 9, True, True, None, None, None, None)
+    cert_error = aiohttp.ClientConnectorCertificateError(
+        connection_key=key, certificate_error=ssl.SSLCertVerificationError("bad cert")
+    )
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, exception=cert_error, repeat=True)
+    with pytest.raises(APIConnectionError, match="certificate"):
+        await client.conversations.retrieve("conv_1")
+    assert len(calls(mock_api, "GET", url)) == 1
+
+
+async def test_response_error_is_never_chained(client: AsyncClient, mock_api: MockAPI) -> None:
+    """aiohttp's ClientResponseError (its repr shows request headers) never escapes or chains."""
+    url = BASE_URL + "/conversations/conv_1"
+    request_info = aiohttp.RequestInfo(
+        URL(url),
+        "GET",
+        {"Authorization": f"Bearer {API_KEY}"},
+        URL(url),  # type: ignore[arg-type]
+    )
+    mock_api.get(
+        url, exception=aiohttp.ClientResponseError(request_info, (), status=500), repeat=True
+    )
+    with pytest.raises(APIConnectionError) as info:
+        await client.conversations.retrieve("conv_1")
+    assert info.value.__cause__ is None
+    assert info.value.__suppress_context__
+    assert API_KEY not in repr(info.value) + str(info.value)
+
+
+async def test_server_delays_are_honoured(mock_api: MockAPI) -> None:
+    """retry-after-ms and Retry-After set the wait; without them the backoff doubles."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, status=429, headers={"retry-after-ms": "1200"})
+    mock_api.get(url, status=429, headers={"Retry-After": "3"})
+    mock_api.get(url, status=503)
+    mock_api.get(url, status=503)
+    mock_api.get(url, payload=CONV)
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, max_retries=4, retry=RetryPolicy(jitter=0.0)
+    ) as c:
+        c._sleep = record
+        await c.conversations.retrieve("conv_1")
+    assert waits == [1.2, 3.0, 2.0, 4.0]
+
+
+async def test_retry_budget_prevents_storms(mock_api: MockAPI) -> None:
+    """Against a server failing everything, 100 concurrent calls make well under 110 attempts."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, status=503, repeat=True)
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, retry=RetryPolicy.no_backoff()) as c:
+        results = await asyncio.gather(
+            *(c.conversations.retrieve("conv_1") for _ in range(100)), return_exceptions=True
+        )
+    assert all(isinstance(r, InternalServerError) for r in results)
+    assert 100 < len(calls(mock_api, "GET", url)) <= 110
+
+
+async def test_budget_can_be_disabled(mock_api: MockAPI) -> None:
+    """RetryPolicy(budget=None) retries every call fully."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, status=503, repeat=True)
+    policy = RetryPolicy(initial_backoff=0, max_backoff=0, max_retry_after=0, budget=None)
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, retry=policy) as c:
+        for _ in range(10):
+            with pytest.raises(InternalServerError):
+                await c.conversations.retrieve("conv_1")
+    assert len(calls(mock_api, "GET", url)) == 30
+
+
+async def test_per_call_timeout_reaches_aiohttp(client: AsyncClient, mock_api: MockAPI) -> None:
+    """timeout=seconds becomes a total ClientTimeout; a ClientTimeout is passed through."""
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, payload=CONV, repeat=True)
+    await client.conversations.retrieve("conv_1", timeout=2.5)
+    custom = aiohttp.ClientTimeout(sock_read=1.0)
+    await client.conversations.retrieve("conv_1", timeout=custom)
+    await client.conversations.retrieve("conv_1")
+    first, second, third = calls(mock_api, "GET", url)
+    assert first.kwargs["timeout"] == aiohttp.ClientTimeout(total=2.5)
+    assert second.kwargs["timeout"] == custom
+    assert third.kwargs["timeout"] == aiohttp.ClientTimeout(total=600, sock_connect=5)
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+
+
+async def test_closed_client_refuses_calls(mock_api: MockAPI) -> None:
+    """After aclose() every call raises ClientClosedError (also a RuntimeError); close twice is fine."""
+    c = AsyncClient(api_key=API_KEY, base_url=BASE_URL)
+    await c.aclose()
+    await c.aclose()
+    assert c.is_closed
+    with pytest.raises(ClientClosedError):
+        await c.conversations.retrieve("conv_1")
+    with pytest.raises(RuntimeError):
+        async with c:
+            pass
+    assert not all_calls(mock_api)
+
+
+async def test_one_session_reused_and_closed(client: AsyncClient, mock_api: MockAPI) -> None:
+    """The session is created on first use, reused by every call, and closed by aclose()."""
+    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV, repeat=True)
+    assert client._transport.session is None
+    await client.conversations.retrieve("conv_1")
+    session = client._transport.session
+    assert session is not None
+    await client.conversations.retrieve("conv_1")
+    assert client._transport.session is session
+    assert isinstance(session.connector, aiohttp.TCPConnector)
+    assert session.connector.limit == 1000
+    await client.aclose()
+    assert session.closed
+
+
+async def test_callers_session_is_never_closed(mock_api: MockAPI) -> None:
+    """A session passed in is used for requests and left open by aclose()."""
+    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
+    async with aiohttp.ClientSession() as session:
+        async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, session=session) as c:
+            await c.conversations.retrieve("conv_1")
+            assert c._transport.session is session
+        assert not session.closed
+
+
+async def test_unclosed_client_warns(mock_api: MockAPI) -> None:
+    """An owned session left open when the client is collected emits a ResourceWarning."""
+    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
+    holder = [AsyncClient(api_key=API_KEY, base_url=BASE_URL)]
+    await holder[0].conversations.retrieve("conv_1")
+    # Held here so that aiohttp's own unclosed-session warning cannot fire after the block.
+    session = holder[0]._transport.session
+    assert session is not None
+
+    def drop_client() -> None:
+        holder.clear()
+        gc.collect()
+
+    try:
+        with pytest.warns(ResourceWarning, match="AsyncClient was not closed"):
+            drop_client()
+    finally:
+        await session.close()
+
+
+def test_unused_client_does_not_warn() -> None:
+    """A client that never sent a request holds no session, so collecting it is silent."""
+    c = AsyncClient(api_key=API_KEY)
+    del c
+    gc.collect()
+
+
+def test_client_settings_are_validated() -> None:
+    """Out-of-range constructor arguments fail at construction."""
+    with pytest.raises(InvalidRequestError, match="max_retries"):
+        AsyncClient(api_key="k", max_retries=-1)
+    with pytest.raises(InvalidRequestError, match="max_response_size"):
+        AsyncClient(api_key="k", max_response_size=0)
+    with pytest.raises(InvalidRequestError, match="timeout"):
+        AsyncClient(api_key="k", timeout=0)
+
+
+def test_public_classes_live_at_the_package_root() -> None:
+    """Reprs, pickles and docs show conversations_sdk, not private modules."""
+    for cls in (AsyncClient, AsyncConversations, AsyncItems, RawResponse, RetryPolicy):
+        assert cls.__module__ == "conversations_sdk"
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+async def test_api_key_never_leaks(
+    client: AsyncClient,
+    mock_api: MockAPI,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The key is absent from reprs, errors (str, repr, args, pickles) and logs at DEBUG."""
+    caplog.set_level(logging.DEBUG, logger="conversations_sdk")
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, status=401, payload={"error": {"message": "bad key"}})
+    mock_api.get(url, exception=aiohttp.ClientConnectionError("down"), repeat=True)
+    with pytest.raises(AuthenticationError) as status_info:
+        await client.conversations.retrieve("conv_1")
+    with pytest.raises(APIConnectionError) as conn_info:
+        await client.conversations.retrieve("conv_1")
+    texts = [repr(client), repr(client._options), repr(client.conversations), caplog.text]
+    for error in (status_info.value, conn_info.value):
+        texts += [str(error), repr(error), repr(error.args), repr(vars(error))]
+        texts.append(pickle.dumps(error).decode("latin-1"))
+        assert type(pickle.loads(pickle.dumps(error))) is type(error)  # noqa: S301 - our own bytes
+    assert all(API_KEY not in text for text in texts)
+    assert "GET /conversations/conv_1 401" in caplog.text
+    with pytest.raises(TypeError, match="pickle"):
+        pickle.dumps(client)
+
+
+def test_openai_log_turns_on_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPENAI_LOG=debug sets the conversations_sdk logger to DEBUG with a handler."""
+    logger = logging.getLogger("conversations_sdk")
+    monkeypatch.setattr(_logging, "_configured", False)
+    monkeypatch.setenv("OPENAI_LOG", "debug")
+    before = list(logger.handlers)
+    try:
+        _logging.setup_logging()
+        assert logger.level == logging.DEBUG
+        assert len(logger.handlers) == len(before) + 1
+    finally:
+        for handler in logger.handlers[len(before) :]:
+            logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
