@@ -1,0 +1,730 @@
+"""The API subcommands of ``conversations-sdk``: every operation, plus export, import and fork.
+
+:func:`register` adds them to the parser built in :mod:`._cli` (which owns ``serve`` and ``main``);
+each sets ``handler`` to a function taking the parsed arguments and returning the exit status.
+Every command runs on one :class:`AsyncClient` configured like the SDK (``--api-key``,
+``--base-url``, ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``): no second HTTP implementation.
+
+Output is JSON on stdout (one object, or JSON Lines for lists), produced by unstructuring the
+SDK's models, so fields this version does not know still come through. Errors go to stderr with
+the API's message and request id, never the API key. Exit statuses:
+
+====  ==========================================================================
+0     success
+2     usage: bad arguments, an unreadable or malformed input file, or a value
+      the SDK refused before sending (metadata too long, missing API key, ...)
+3     the API answered with an error (or a body that does not match the spec)
+4     no answer: connection refused or reset, timeout (after retries)
+130   interrupted (Ctrl-C); long transfers say how far they got
+====  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, cast
+
+from ._cli_progress import Progress
+from ._cli_transfer import (
+    BATCH_SIZE,
+    TransferError,
+    TransferState,
+    append_items,
+    converted_inputs,
+    export_conversation,
+    fork_source,
+    import_namespace,
+    read_export,
+    unstructure,
+)
+from ._errors import APIConnectionError, APIError, InvalidRequestError
+from ._params import NOT_GIVEN, NotGiven
+
+if TYPE_CHECKING:
+    from ._client import AsyncClient
+    from ._resources.items import Include
+
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_CONNECTION_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "register",
+]
+
+EXIT_OK = 0
+EXIT_USAGE = 2  # argparse's own status for bad arguments: every usage problem shares it
+EXIT_API_ERROR = 3
+EXIT_CONNECTION_ERROR = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+_PROG = "conversations-sdk"
+Handler = Callable[[argparse.Namespace], int]
+Work = Callable[["AsyncClient", argparse.Namespace], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """The command line (or a file it names) is wrong; reported with exit status 2."""
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _emit(value: Any) -> None:
+    """Write one JSON value as one line of stdout."""
+    sys.stdout.write(_dumps(value) + "\n")
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"{_PROG}: error: {message}\n")
+    sys.stderr.flush()
+
+
+def _progress(label: str, *, total: int | None = None) -> Progress:
+    # A bar only for a person watching: piped or redirected stderr stays silent.
+    stream = sys.stderr
+    return Progress(label, stream, total=total, enabled=_isatty(stream))
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or fake stream
+        return False
+
+
+# --- running a command -------------------------------------------------------------------------
+
+
+def _run(
+    args: argparse.Namespace,
+    work: Work,
+    *,
+    state: TransferState | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Run ``work`` with a client on a fresh event loop and map every outcome to an exit status."""
+    detail = ""
+    try:
+        return asyncio.run(_with_client(args, work))
+    except KeyboardInterrupt:
+        status, message = EXIT_INTERRUPTED, "interrupted"
+    except (UsageError, TransferError, InvalidRequestError) as exc:
+        status, message = EXIT_USAGE, str(exc)
+    except APIConnectionError as exc:
+        status, message = EXIT_CONNECTION_ERROR, f"no response from {_base_url(args)}: {exc}"
+    except APIError as exc:  # a status error, or a body that does not match the spec
+        status, message = EXIT_API_ERROR, str(exc)
+    if state is not None:
+        detail = f"; {state.describe()}"
+    if progress is not None:
+        progress.clear()
+    _error(message + detail)
+    return status
+
+
+async def _with_client(args: argparse.Namespace, work: Work) -> int:
+    from ._client import AsyncClient
+
+    options: dict[str, Any] = {}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    if args.max_retries is not None:
+        options["max_retries"] = args.max_retries
+    async with AsyncClient(api_key=args.api_key, base_url=args.base_url, **options) as client:
+        return await work(client, args)
+
+
+def _base_url(args: argparse.Namespace) -> str:
+    from ._client import DEFAULT_BASE_URL
+
+    return str(args.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
+
+
+# --- argument helpers --------------------------------------------------------------------------
+
+
+def _metadata_pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _read_items(path: str) -> list[Mapping[str, Any]]:
+    """Read input items from a JSON array or JSON Lines file (``-`` for stdin)."""
+    text = _read_bytes(path).decode("utf-8", errors="replace")
+    name = "stdin" if path == "-" else path
+    try:
+        if text.lstrip().startswith("["):
+            values = json.loads(text)
+        else:
+            values = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{name}: not JSON or JSON Lines ({exc.msg}, line {exc.lineno})") from exc
+    if not isinstance(values, list):
+        raise UsageError(f"{name}: expected a JSON array or JSON Lines of items")
+    for number, value in enumerate(values, start=1):
+        if not isinstance(value, dict):
+            raise UsageError(f"{name}: item {number} is not a JSON object")
+    if not values:
+        raise UsageError(f"{name}: no items")
+    return cast("list[Mapping[str, Any]]", values)
+
+
+def _include(args: argparse.Namespace) -> Sequence[Include] | NotGiven:
+    # Checked by the SDK before sending (an unknown field is a usage error, exit 2).
+    return cast("list[Include]", list(args.include)) if args.include else NOT_GIVEN
+
+
+# --- the parser ----------------------------------------------------------------------------------
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("connection (same settings and variables as the SDK)")
+    # default=None everywhere: help must never echo a key read from the environment.
+    group.add_argument(
+        "--api-key",
+        default=None,
+        metavar="KEY",
+        help="API key (default: $OPENAI_API_KEY); never printed",
+    )
+    group.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="API root (default: $OPENAI_BASE_URL, else https://api.openai.com/v1)",
+    )
+    group.add_argument(
+        "--max-retries",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="retries per request after the first attempt (default 2)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="per-request timeout (default 600)",
+    )
+    return parent
+
+
+def _include_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="extra item fields to return, e.g. message.output_text.logprobs (repeatable)",
+    )
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add every API subcommand to ``commands`` (the subparsers of ``conversations-sdk``).
+
+    Args:
+        commands: The object ``ArgumentParser.add_subparsers()`` returned.
+    """
+    common = [_connection_options()]
+
+    def add(
+        where: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        handler: Handler,
+        summary: str,
+        examples: Sequence[str],
+    ) -> argparse.ArgumentParser:
+        parser = where.add_parser(
+            name,
+            parents=common,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    p = add(
+        commands,
+        "create",
+        _create,
+        "create a conversation, optionally with metadata and first items",
+        [
+            f"{_PROG} create --metadata topic=demo owner=me",
+            f"{_PROG} create --items items.jsonl",
+            f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} create --items -',
+        ],
+    )
+    p.add_argument("--metadata", nargs="+", type=_metadata_pair, default=None, metavar="KEY=VALUE")
+    p.add_argument(
+        "--items",
+        metavar="FILE",
+        help="input items as JSON Lines or a JSON array ('-' for stdin); more than 20 are "
+        "added in batches after the create",
+    )
+
+    p = add(
+        commands,
+        "get",
+        _get,
+        "print a conversation",
+        [f"{_PROG} get conv_123", f"{_PROG} get conv_123 | jq .metadata"],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+
+    p = add(
+        commands,
+        "update",
+        _update,
+        "replace a conversation's metadata",
+        [f"{_PROG} update conv_123 --metadata topic=demo", f"{_PROG} update conv_123 --clear"],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--metadata", nargs="+", type=_metadata_pair, metavar="KEY=VALUE")
+    which.add_argument("--clear", action="store_true", help="remove all metadata")
+
+    p = add(
+        commands,
+        "delete",
+        _delete,
+        "delete a conversation",
+        [f"{_PROG} delete conv_123"],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+
+    items = commands.add_parser(
+        "items",
+        help="list, add, get and delete the items of a conversation",
+        description="List, add, get and delete the items of a conversation.",
+        epilog=_examples(
+            f"{_PROG} items list conv_123 --all --order asc",
+            f"{_PROG} items add conv_123 items.jsonl",
+            f"{_PROG} items get conv_123 msg_abc",
+            f"{_PROG} items delete conv_123 msg_abc",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = items.add_subparsers(dest="items_command", metavar="ACTION", required=True)
+
+    p = add(
+        actions,
+        "list",
+        _items_list,
+        "print items as JSON Lines (one page, or every page with --all)",
+        [
+            f"{_PROG} items list conv_123 --limit 5",
+            f"{_PROG} items list conv_123 --all --order asc | jq -r .type",
+            f"{_PROG} items list conv_123 --after msg_abc",
+        ],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    p.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="items per page, 1-100 (API default 20)",
+    )
+    p.add_argument("--order", choices=("asc", "desc"), default=None, help="API default: desc")
+    p.add_argument("--after", default=None, metavar="ITEM", help="start after this item")
+    p.add_argument("--all", action="store_true", help="follow every page")
+    _include_option(p)
+
+    p = add(
+        actions,
+        "add",
+        _items_add,
+        "append items from a file (JSON Lines or a JSON array), in batches of 20",
+        [
+            f"{_PROG} items add conv_123 items.jsonl",
+            f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} items add conv_123 -',
+        ],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    p.add_argument("file", metavar="FILE", help="'-' reads stdin")
+    _include_option(p)
+
+    p = add(
+        actions,
+        "get",
+        _items_get,
+        "print one item",
+        [f"{_PROG} items get conv_123 msg_abc"],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    p.add_argument("item_id", metavar="ITEM")
+    _include_option(p)
+
+    p = add(
+        actions,
+        "delete",
+        _items_delete,
+        "delete one item (prints the conversation)",
+        [f"{_PROG} items delete conv_123 msg_abc"],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    p.add_argument("item_id", metavar="ITEM")
+
+    p = add(
+        commands,
+        "export",
+        _export,
+        "write a conversation and all of its items, oldest first, as JSON Lines",
+        [
+            f"{_PROG} export conv_123 -o backup.jsonl",
+            f"{_PROG} export conv_123 | gzip > backup.jsonl.gz",
+        ],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write here (via FILE.part, renamed when complete) instead of stdout",
+    )
+    _include_option(p)
+
+    p = add(
+        commands,
+        "import",
+        _import,
+        "create a new conversation from an export file (resumable)",
+        [
+            f"{_PROG} import backup.jsonl",
+            f"{_PROG} import backup.jsonl --base-url http://127.0.0.1:8765/v1",
+            f"{_PROG} import backup.jsonl --resume conv_456   # continue a stopped import",
+            f"{_PROG} import backup.jsonl --key copy-2        # a second, separate copy",
+        ],
+    )
+    p.add_argument("file", metavar="FILE", help="an export ('-' reads stdin)")
+    p.add_argument(
+        "--resume",
+        metavar="ID",
+        help="continue a stopped import into this conversation instead of creating one",
+    )
+    p.add_argument(
+        "--key",
+        metavar="TEXT",
+        help="idempotency namespace (default: the file's SHA-256, so rerunning the same file "
+        "resumes instead of duplicating); pass a new one to make another copy",
+    )
+
+    p = add(
+        commands,
+        "fork",
+        _fork,
+        "copy a conversation, optionally up to an item, into a new one",
+        [
+            f"{_PROG} fork conv_123",
+            f"{_PROG} fork conv_123 --until msg_abc   # items up to and including msg_abc",
+            f"{_PROG} fork conv_123 --by-value        # send item contents, not references",
+        ],
+    )
+    p.add_argument("conversation_id", metavar="ID")
+    p.add_argument("--until", metavar="ITEM", help="last item to copy (inclusive)")
+    p.add_argument(
+        "--by-value",
+        action="store_true",
+        help="send each item's content (as import does) instead of an item_reference, "
+        "which copies the stored item server-side",
+    )
+    p.add_argument("--resume", metavar="ID", help="continue a stopped fork into this conversation")
+    p.add_argument(
+        "--key",
+        metavar="TEXT",
+        help="idempotency namespace (default: derived from the source and its items)",
+    )
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+def _handler(function: Handler) -> Handler:
+    """Report a usage error raised before the event loop starts (reading a file) as exit 2."""
+
+    def handler(args: argparse.Namespace) -> int:
+        try:
+            return function(args)
+        except (UsageError, TransferError) as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+
+    handler.__name__ = handler.__qualname__ = function.__name__
+    handler.__doc__ = function.__doc__
+    return handler
+
+
+def _metadata_arg(pairs: Sequence[tuple[str, str]] | None) -> dict[str, str] | NotGiven:
+    return NOT_GIVEN if pairs is None else dict(pairs)
+
+
+async def _add_in_batches(
+    client: AsyncClient,
+    conversation_id: str,
+    items: Sequence[Mapping[str, Any]],
+    include: Sequence[Include] | NotGiven,
+) -> None:
+    # Each batch is printed as it lands, so a failure leaves stdout listing what was added.
+    for start in range(0, len(items), BATCH_SIZE):
+        page = await client.conversations.items.create(
+            conversation_id, items=items[start : start + BATCH_SIZE], include=include
+        )
+        for item in page.data:
+            _emit(unstructure(item))
+
+
+@_handler
+def _create(args: argparse.Namespace) -> int:
+    items = _read_items(args.items) if args.items else []
+
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        conversation = await client.conversations.create(
+            metadata=_metadata_arg(args.metadata),
+            items=items[:BATCH_SIZE] if items else NOT_GIVEN,
+        )
+        rest = items[BATCH_SIZE:]
+        for start in range(0, len(rest), BATCH_SIZE):
+            await client.conversations.items.create(
+                conversation.id, items=rest[start : start + BATCH_SIZE]
+            )
+        _emit(unstructure(conversation))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _get(args: argparse.Namespace) -> int:
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        _emit(unstructure(await client.conversations.retrieve(args.conversation_id)))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _update(args: argparse.Namespace) -> int:
+    metadata = None if args.clear else dict(args.metadata)
+
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        conversation = await client.conversations.update(args.conversation_id, metadata=metadata)
+        _emit(unstructure(conversation))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _delete(args: argparse.Namespace) -> int:
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        _emit(unstructure(await client.conversations.delete(args.conversation_id)))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _items_list(args: argparse.Namespace) -> int:
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        options: dict[str, Any] = {"include": _include(args)}
+        if args.limit is not None:
+            options["limit"] = args.limit
+        if args.order is not None:
+            options["order"] = args.order
+        if args.after is not None:
+            options["after"] = args.after
+        pager = client.conversations.items.list(args.conversation_id, **options)
+        if args.all:
+            async for item in pager:
+                _emit(unstructure(item))
+            return EXIT_OK
+        page = await pager
+        for item in page.data:
+            _emit(unstructure(item))
+        if page.has_more and _isatty(sys.stderr):
+            sys.stderr.write(f"more items: --after {page.last_id}, or --all for every page\n")
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _items_add(args: argparse.Namespace) -> int:
+    items = _read_items(args.file)
+
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        await _add_in_batches(client, args.conversation_id, items, _include(args))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _items_get(args: argparse.Namespace) -> int:
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        item = await client.conversations.items.retrieve(
+            args.item_id, conversation_id=args.conversation_id, include=_include(args)
+        )
+        _emit(unstructure(item))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _items_delete(args: argparse.Namespace) -> int:
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        conversation = await client.conversations.items.delete(
+            args.item_id, conversation_id=args.conversation_id
+        )
+        _emit(unstructure(conversation))
+        return EXIT_OK
+
+    return _run(args, work)
+
+
+@_handler
+def _export(args: argparse.Namespace) -> int:
+    state = TransferState("export")
+    progress = _progress("export")
+    if args.output is None:
+        out: IO[str] = sys.stdout
+    else:
+        # Written beside the target and renamed at the end: a file named FILE is always complete.
+        state.output = args.output + ".part"
+        try:
+            out = open(state.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        except OSError as exc:
+            _error(f"cannot write {state.output}: {exc.strerror or exc}")
+            return EXIT_USAGE
+
+    def write(value: Any) -> None:
+        out.write(_dumps(value) + "\n")
+
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        await export_conversation(
+            client,
+            args.conversation_id,
+            write,
+            include=_include(args),
+            progress=progress,
+            state=state,
+        )
+        return EXIT_OK
+
+    try:
+        status = _run(args, work, state=state, progress=progress)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if status == EXIT_OK:
+        progress.finish()
+        if args.output is not None:
+            os.replace(args.output + ".part", args.output)
+    return status
+
+
+@_handler
+def _import(args: argparse.Namespace) -> int:
+    export = read_export(_read_bytes(args.file), name="stdin" if args.file == "-" else args.file)
+    inputs = converted_inputs(export.items)
+    state = TransferState("import", total=len(inputs))
+    progress = _progress("import", total=len(inputs))
+
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        target = await append_items(
+            client,
+            conversation=export.conversation,
+            inputs=inputs,
+            namespace=import_namespace(export, args.key),
+            resume=args.resume,
+            progress=progress,
+            state=state,
+        )
+        progress.finish()
+        _emit(unstructure(target))
+        return EXIT_OK
+
+    return _run(args, work, state=state, progress=progress)
+
+
+@_handler
+def _fork(args: argparse.Namespace) -> int:
+    state = TransferState("fork")
+    reading = _progress("read")
+    progress = _progress("fork")
+
+    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+        source, inputs, namespace = await fork_source(
+            client,
+            args.conversation_id,
+            until=args.until,
+            by_value=args.by_value,
+            progress=reading,
+        )
+        reading.clear()
+        progress.total = len(inputs)
+        target = await append_items(
+            client,
+            conversation=source,
+            inputs=inputs,
+            namespace=f"{namespace}:{args.key}" if args.key else namespace,
+            resume=args.resume,
+            progress=progress,
+            state=state,
+        )
+        progress.finish()
+        _emit(unstructure(target))
+        return EXIT_OK
+
+    return _run(args, work, state=state, progress=progress)
