@@ -75,9 +75,14 @@ async def test_cursor_that_does_not_advance_is_an_error(
     """has_more with a missing or repeated cursor raises instead of looping or stopping silently."""
     api = FakeAPI({None: page(["a"], has_more=True), "a": second})
     seen: list[str] = []
-    with pytest.raises(ResponseValidationError, match=fragment):
+
+    async def walk() -> None:
         async for item in AsyncPager[str](api.fetch):
             seen.append(item)
+
+    with pytest.raises(ResponseValidationError, match=fragment):
+        await walk()
+    assert seen == ["a", *second.data]
     assert len(api.cursors) == 2
 
 
