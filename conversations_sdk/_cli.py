@@ -30,6 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _serve.add_arguments(serve)
     serve.set_defaults(handler=_serve.run)
+
+    from . import _commands  # every API subcommand (create, get, ..., export, import, fork)
+
+    _commands.register(commands)
     return parser
 
 
