@@ -80,3 +80,8 @@ class UnknownObject(_Unknown):
         type: The object's ``type`` as received, or ``None`` if it had none.
         raw: The complete payload, as received.
     """
+
+
+# Users import these from ``conversations_sdk.models``; reprs, pickles and docs should say so.
+for _cls in (UnknownContent, UnknownItem, UnknownObject):
+    _cls.__module__ = "conversations_sdk.models"
