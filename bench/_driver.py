@@ -554,6 +554,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks; print the table and targets; write JSON and SVG. Returns the exit code."""
     args = parse_args(argv)
     impls = set(args.impl or IMPLS) | {FLOOR}
+    # A blocking client's overhead is measured against its own async twin: run both.
+    impls |= {ASYNC_TWIN[i] for i in impls if i in ASYNC_TWIN}
     names = set(args.scenario or SCENARIO_NAMES)
     if "list_large" in names:
         names.add("list")  # its RSS growth is measured against the 10k run
@@ -571,6 +573,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     notes: dict[tuple[str, str], str] = {}
     errors: list[str] = []
     started = time.perf_counter()
+    load_before = _load()
     print(
         f"bench: {len(plan)} runs {TIMES} {repeats} repeats; pinning: {pins.note}", file=sys.stderr
     )
@@ -628,6 +631,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "versions": _versions(args.python),
             "params": {s.name: (s.quick if args.quick else s.full) for s in scenarios},
             "seconds": round(time.perf_counter() - started, 1),
+            # 1-minute load average before and after: above ~1 on 2 cores, others shared the CPUs.
+            "load_average": [load_before, _load()],
         },
         "rows": rows,
         "targets": targets,
@@ -640,6 +645,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     args.svg.parent.mkdir(parents=True, exist_ok=True)
     args.svg.write_text(_svg.chart(result), encoding="utf-8")
+    if max(result["meta"]["load_average"]) > 1.5:
+        print(
+            f"\nWARNING: load average {result['meta']['load_average']}: other processes competed "
+            "for the CPUs; figures are inflated and noisy.",
+            file=sys.stderr,
+        )
     print(f"\nwrote {args.json} and {args.svg} in {result['meta']['seconds']} s", file=sys.stderr)
     if errors:
         print("errors:\n  " + "\n  ".join(errors), file=sys.stderr)
@@ -647,6 +658,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check_targets and any(t["met"] is False for t in targets):
         return 3
     return 0
+
+
+def _load() -> float:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return float("nan")
 
 
 def _brief(answer: dict[str, Any]) -> str:
