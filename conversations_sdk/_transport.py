@@ -105,6 +105,11 @@ class Transport:
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,
             )
+            # aiohttp silently resends GET/DELETE once after a dropped connection; our retry loop
+            # must be the only one, or the attempt count and the retry budget would be wrong.
+            # (A private switch, but ClientSession lists it as settable; callers' sessions keep
+            # their behaviour.)
+            self._session._retry_connection = False
         return self._session
 
     def _proxy_for(self, url: URL) -> str | None:

@@ -1,0 +1,202 @@
+"""Retry, timeout and safety rules proven over real loopback sockets against a scripted server."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import tracemalloc
+
+import aiohttp
+import pytest
+
+from conversations_sdk import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncClient,
+    InternalServerError,
+    RateLimitError,
+    RetryPolicy,
+)
+from tests.conftest import API_KEY
+from tests.faults.conftest import (
+    CONV,
+    FaultServer,
+    assert_no_leaked_connections,
+    ok,
+    raw,
+    reset,
+    stall,
+    status,
+    truncated,
+)
+
+
+async def test_reset_connections_are_retried_with_one_key(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """Two dropped connections then an answer: three attempts, one idempotency key, one result."""
+    fault_server.then(reset(), reset(), ok())
+    conversation = await fault_client.conversations.create(metadata={"a": "b"})
+    assert conversation.id == "conv_1"
+    assert len(fault_server.requests) == 3
+    keys = {r.headers["Idempotency-Key"] for r in fault_server.requests}
+    assert len(keys) == 1
+
+
+async def test_resets_exhaust_retries(fault_server: FaultServer, fault_client: AsyncClient) -> None:
+    """A server that always drops the connection yields APIConnectionError after 3 attempts."""
+    fault_server.then(reset())
+    with pytest.raises(APIConnectionError):
+        await fault_client.conversations.retrieve("conv_1")
+    assert len(fault_server.requests) == 3
+
+
+async def test_stall_times_out(fault_server: FaultServer, fault_client: AsyncClient) -> None:
+    """A server that never answers raises APITimeoutError after the per-call timeout."""
+    fault_server.then(stall(fault_server))
+    with pytest.raises(APITimeoutError):
+        await fault_client.conversations.retrieve("conv_1", timeout=0.2, max_retries=1)
+    assert len(fault_server.requests) == 2
+
+
+async def test_429_retry_after_is_honoured(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """A 429 with Retry-After: 2 waits 2 s (recorded, not slept) and then succeeds."""
+    fault_server.then(status(429, {"Retry-After": "2"}), ok())
+    waits: list[float] = []
+
+    async def record(delay: float) -> None:
+        waits.append(delay)
+
+    async with AsyncClient(
+        api_key=API_KEY, base_url=fault_server.url, retry=RetryPolicy(jitter=0.0)
+    ) as client:
+        client._sleep = record
+        await client.conversations.retrieve("conv_1")
+        assert_no_leaked_connections(client)
+    assert waits == [2.0]
+    assert len(fault_server.requests) == 2
+
+
+async def test_429_exhausted_raises_rate_limit(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """Persistent 429s end in RateLimitError carrying the response headers."""
+    fault_server.then(status(429, {"Retry-After": "1", "x-request-id": "req_429"}))
+    with pytest.raises(RateLimitError) as info:
+        await fault_client.conversations.retrieve("conv_1")
+    assert info.value.request_id == "req_429"
+    assert len(fault_server.requests) == 3
+
+
+async def test_truncated_body_is_retried(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """A body cut short by a dropped connection is a connection error, retried."""
+    fault_server.then(truncated(), ok())
+    conversation = await fault_client.conversations.retrieve("conv_1")
+    assert conversation.id == "conv_1"
+    assert len(fault_server.requests) == 2
+
+
+async def test_5xx_then_success_keeps_connections_pooled(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """Error responses are read fully so their connection goes back to the pool."""
+    fault_server.then(status(500), ok(), status(502))
+    await fault_client.conversations.retrieve("conv_1")
+    with pytest.raises(InternalServerError):
+        await fault_client.conversations.retrieve("conv_1", max_retries=0)
+
+
+async def test_body_over_the_cap_is_refused(fault_server: FaultServer) -> None:
+    """A body larger than max_response_size raises APIError and is not retried."""
+    fault_server.then(raw(b"x" * 5000, {"Content-Type": "application/json"}))
+    async with AsyncClient(
+        api_key=API_KEY,
+        base_url=fault_server.url,
+        max_response_size=4096,
+        retry=RetryPolicy.no_backoff(),
+    ) as client:
+        with pytest.raises(APIError, match="max_response_size") as info:
+            await client.conversations.retrieve("conv_1")
+        assert_no_leaked_connections(client)
+    assert not isinstance(info.value, APIConnectionError)
+    assert len(fault_server.requests) == 1
+
+
+async def test_chunked_body_over_the_cap_is_refused(fault_server: FaultServer) -> None:
+    """Without a Content-Length the cap is enforced while reading."""
+
+    async def chunked(request: aiohttp.web.Request) -> aiohttp.web.StreamResponse:
+        response = aiohttp.web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for _ in range(10):
+            await response.write(b"y" * 1024)
+        await response.write_eof()
+        return response
+
+    fault_server.then(chunked)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=fault_server.url, max_response_size=4096
+    ) as client:
+        with pytest.raises(APIError, match="max_response_size"):
+            await client.conversations.retrieve("conv_1")
+        assert_no_leaked_connections(client)
+
+
+async def test_gzip_bomb_is_refused_with_bounded_memory(fault_server: FaultServer) -> None:
+    """A small gzip body that inflates to 64 MiB is stopped at the cap without inflating it all."""
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+    assert len(bomb) < 100_000
+    fault_server.then(raw(bomb, {"Content-Type": "application/json", "Content-Encoding": "gzip"}))
+    async with AsyncClient(
+        api_key=API_KEY, base_url=fault_server.url, max_response_size=1024 * 1024
+    ) as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(APIError, match="max_response_size"):
+                await client.conversations.retrieve("conv_1")
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert_no_leaked_connections(client)
+    assert peak < 16 * 1024 * 1024, peak
+
+
+async def test_redirects_are_not_followed(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """A 307 is returned as an error; the Location is never requested."""
+    fault_server.then(raw(b"", {"Location": "/v1/conversations/elsewhere"}, code=307), ok())
+    with pytest.raises(APIStatusError) as info:
+        await fault_client.conversations.retrieve("conv_1")
+    assert info.value.status_code == 307
+    assert [r.raw_path for r in fault_server.requests] == ["/v1/conversations/conv_1"]
+
+
+async def test_no_connection_leaks_across_many_calls(
+    fault_server: FaultServer, fault_client: AsyncClient
+) -> None:
+    """A mix of successes, errors and resets leaves no connection checked out."""
+    fault_server.then(ok(), status(404), reset(), ok(), truncated(), ok(), status(400), ok(CONV))
+    for _ in range(6):
+        with contextlib.suppress(APIError):
+            await fault_client.conversations.retrieve("conv_1", max_retries=0)
+    assert_no_leaked_connections(fault_client)
+
+
+async def test_refused_connection_is_retried(fault_server: FaultServer) -> None:
+    """Nothing listening on the port: APIConnectionError after every retry, nothing leaked."""
+    url = fault_server.url
+    assert fault_server.server is not None
+    await fault_server.server.close()
+    async with AsyncClient(api_key=API_KEY, base_url=url, retry=RetryPolicy.no_backoff()) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.conversations.retrieve("conv_1")
+        assert isinstance(info.value.__cause__, aiohttp.ClientConnectorError)
+        assert_no_leaked_connections(client)
