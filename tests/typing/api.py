@@ -1,0 +1,94 @@
+"""The async public API used the way users write it: type-checked with mypy --strict, never run."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from conversations_sdk import (
+    NOT_GIVEN,
+    APIStatusError,
+    AsyncClient,
+    AsyncConversations,
+    AsyncItems,
+    AsyncPager,
+    RateLimitError,
+    RawResponse,
+    RetryPolicy,
+)
+from conversations_sdk.models import (
+    Conversation,
+    ConversationDeletedResource,
+    ConversationItem,
+    ConversationItemList,
+)
+
+
+async def conversations_roundtrip() -> None:
+    async with AsyncClient(
+        api_key="sk-test",
+        base_url="http://127.0.0.1:8000/v1",
+        timeout=30.0,
+        max_retries=3,
+        retry=RetryPolicy.no_backoff(),
+        default_headers={"X-App": "demo"},
+        max_response_size=1 << 20,
+        connection_limit=50,
+    ) as client:
+        resource: AsyncConversations = client.conversations
+        created: Conversation = await resource.create(
+            items=[{"type": "message", "role": "user", "content": "Hello!"}],
+            metadata={"topic": "demo"},
+            idempotency_key="create-1",
+        )
+        fetched: Conversation = await resource.retrieve(
+            created.id, timeout=aiohttp.ClientTimeout(total=5)
+        )
+        updated: Conversation = await resource.update(fetched.id, metadata=None)
+        deleted: ConversationDeletedResource = await resource.delete(updated.id, max_retries=0)
+        assert deleted.deleted
+
+
+async def items_and_pages(client: AsyncClient, conversation_id: str) -> list[str]:
+    items: AsyncItems = client.conversations.items
+    added: ConversationItemList = await items.create(
+        conversation_id,
+        items=[{"type": "message", "role": "user", "content": "Hi"}],
+        include=["message.output_text.logprobs"],
+    )
+    pager: AsyncPager[ConversationItem] = items.list(
+        conversation_id, limit=50, order="asc", after=added.last_id, include=NOT_GIVEN
+    )
+    first: ConversationItemList = await pager
+    seen = [first.first_id]
+    async for page in pager.pages():
+        seen.append(page.last_id)
+    async for item in items.list(conversation_id):
+        seen.append(type(item).__name__)
+    one: ConversationItem = await items.retrieve(first.first_id, conversation_id=conversation_id)
+    parent: Conversation = await items.delete(first.first_id, conversation_id=conversation_id)
+    seen.append(parent.id)
+    del one
+    return seen
+
+
+async def raw_responses(client: AsyncClient) -> str | None:
+    raw: RawResponse[Conversation] = await client.conversations.with_raw_response.retrieve("conv_1")
+    status: int = raw.status_code
+    conversation: Conversation = raw.parse()
+    page: RawResponse[
+        ConversationItemList
+    ] = await client.with_raw_response.conversations.items.list("conv_1", limit=10)
+    del status, conversation, page
+    return raw.request_id
+
+
+async def errors(client: AsyncClient) -> int | None:
+    try:
+        await client.conversations.retrieve("conv_1", extra_headers={"X-Trace": "1"})
+    except RateLimitError as exc:
+        return exc.status_code
+    except APIStatusError as exc:
+        return exc.status_code
+    finally:
+        await client.aclose()
+    return None
