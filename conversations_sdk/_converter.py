@@ -62,7 +62,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(Any, _passthrough)
+    converter.register_structure_hook_func(lambda cl: cl is Any, _passthrough)
     converter.register_structure_hook_factory(_is_literal, _literal_hook)
     converter.register_structure_hook_factory(_is_mapping, _mapping_hook)
     converter.register_structure_hook_factory(_is_sequence, _sequence_hook)
