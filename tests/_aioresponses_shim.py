@@ -25,9 +25,9 @@ class ShimClientResponse(aiohttp.ClientResponse):
         super().__init__(method, url, **kwargs)
 
 
-class MockAPI(aioresponses):  # type: ignore[misc]
+class MockAPI(aioresponses):
     """``aioresponses`` whose mocks default to :class:`ShimClientResponse`."""
 
-    def add(self, url: Any, method: str = "GET", **kwargs: Any) -> None:
+    def add(self, url: Any, method: str = "GET", **kwargs: Any) -> None:  # type: ignore[override]
         kwargs.setdefault("response_class", ShimClientResponse)
         super().add(url, method, **kwargs)

@@ -46,7 +46,8 @@ def spec() -> dict[str, Any]:
 @pytest.fixture
 def mock_api() -> Iterator[MockAPI]:
     """aioresponses (with the aiohttp 3.14 shim) intercepting every aiohttp request."""
-    with MockAPI() as mocked:
+    mocked = MockAPI()
+    with mocked:
         yield mocked
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from urllib.parse import unquote
 
 import pytest
@@ -35,13 +36,13 @@ def _is_dot_segment(value: str) -> bool:
 
 
 @pytest.fixture
-async def path_client(fault_server: FaultServer) -> AsyncClient:
+async def path_client(fault_server: FaultServer) -> AsyncIterator[AsyncClient]:
     """A client on the recording server, closed by the fault server fixture's teardown order."""
     fault_server.then(ok(MESSAGE))
     client = AsyncClient(
         api_key=API_KEY, base_url=fault_server.url, retry=RetryPolicy.no_backoff(), max_retries=0
     )
-    yield client  # type: ignore[misc]
+    yield client
     await client.aclose()
 
 

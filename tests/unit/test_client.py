@@ -12,7 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aioresponses.core import normalize_url
+from aioresponses.core import normalize_url  # type: ignore[attr-defined]
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from conversations_sdk import (
@@ -572,8 +573,8 @@ async def test_response_error_is_never_chained(client: AsyncClient, mock_api: Mo
     request_info = aiohttp.RequestInfo(
         URL(url),
         "GET",
-        {"Authorization": f"Bearer {API_KEY}"},
-        URL(url),  # type: ignore[arg-type]
+        CIMultiDictProxy(CIMultiDict({"Authorization": f"Bearer {API_KEY}"})),
+        URL(url),
     )
     mock_api.get(
         url, exception=aiohttp.ClientResponseError(request_info, (), status=500), repeat=True
@@ -664,7 +665,8 @@ async def test_closed_client_refuses_calls(mock_api: MockAPI) -> None:
 async def test_one_session_reused_and_closed(client: AsyncClient, mock_api: MockAPI) -> None:
     """The session is created on first use, reused by every call, and closed by aclose()."""
     mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV, repeat=True)
-    assert client._transport.session is None
+    transport = client._transport
+    assert transport.session is None
     await client.conversations.retrieve("conv_1")
     session = client._transport.session
     assert session is not None

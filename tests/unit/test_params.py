@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conversations_sdk import InvalidRequestError
@@ -154,7 +156,7 @@ def test_check_include() -> None:
         check_include("message.output_text.logprobs")
 
 
-def test_include_values_match_the_spec(spec: dict) -> None:
+def test_include_values_match_the_spec(spec: dict[str, Any]) -> None:
     """The accepted include values are exactly the spec's IncludeEnum."""
     assert set(INCLUDE_VALUES) == set(spec["components"]["schemas"]["IncludeEnum"]["enum"])
 
