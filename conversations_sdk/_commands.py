@@ -119,7 +119,11 @@ def _run(
         return asyncio.run(_with_client(args, work))
     except KeyboardInterrupt:
         status, message = EXIT_INTERRUPTED, "interrupted"
-    except (UsageError, TransferError, InvalidRequestError) as exc:
+    except InvalidRequestError as exc:
+        status, message = EXIT_USAGE, str(exc)
+        if exc.param == "api_key":  # the SDK's wording names its own argument, not our flag
+            message = "no API key: pass --api-key or set the OPENAI_API_KEY environment variable"
+    except (UsageError, TransferError) as exc:
         status, message = EXIT_USAGE, str(exc)
     except APIConnectionError as exc:
         status, message = EXIT_CONNECTION_ERROR, f"no response from {_base_url(args)}: {exc}"
