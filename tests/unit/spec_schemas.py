@@ -33,16 +33,19 @@ _DROP = {"discriminator", "format", "example", "examples", "deprecated"}
 
 
 @functools.cache
+def _spec() -> dict[str, Any]:
+    return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
 def components() -> dict[str, Any]:
     """Every component schema of the spec, by name, as loaded."""
-    spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-    return spec["components"]["schemas"]  # type: ignore[no-any-return]
+    return _spec()["components"]["schemas"]  # type: ignore[no-any-return]
 
 
 @functools.cache
 def operation_closure() -> tuple[str, ...]:
     """Names of every schema the eight operations return or accept, transitively."""
-    spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    spec = _spec()
     seen: list[str] = []
 
     def walk(obj: Any) -> None:
@@ -112,10 +115,25 @@ _KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
 _TEXT = st.text(max_size=12)
 
 
-def instances(schema: Any) -> st.SearchStrategy[Any]:
-    """A Hypothesis strategy for JSON values valid against ``schema`` (a standalone schema)."""
+@functools.cache
+def instances_of(name: str) -> st.SearchStrategy[Any]:
+    """A Hypothesis strategy for JSON values valid against the named component schema."""
+    return instances(components()[name], owner=name)
+
+
+def instances(schema: Any, owner: str = "") -> st.SearchStrategy[Any]:
+    """A Hypothesis strategy for JSON values valid against ``schema``.
+
+    References are followed lazily (and each named schema's strategy is built once), so building
+    a strategy is cheap and the recursive CompoundFilter simply recurses.
+    """
     if not isinstance(schema, dict) or schema == {}:
         return _any_json()
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return st.deferred(lambda: instances_of(name))
+    if "$recursiveRef" in schema:
+        return st.deferred(lambda: instances_of(owner))
     if "not" in schema:
         return st.nothing()
     if "const" in schema:
@@ -125,12 +143,13 @@ def instances(schema: Any) -> st.SearchStrategy[Any]:
     if "allOf" in schema:
         merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
         for part in schema["allOf"]:
+            part = components()[part["$ref"].rsplit("/", 1)[-1]] if "$ref" in part else part
             merged["properties"].update(part.get("properties", {}))
             merged["required"] += part.get("required", [])
-        return instances(merged)
+        return instances(merged, owner)
     for key in ("oneOf", "anyOf"):
         if key in schema:
-            return st.one_of([instances(branch) for branch in schema[key]])
+            return st.one_of([instances(branch, owner) for branch in schema[key]])
     kind = schema.get("type")
     if kind is None:
         kind = "object" if "properties" in schema else None
@@ -149,12 +168,12 @@ def instances(schema: Any) -> st.SearchStrategy[Any]:
     if kind == "array":
         low = schema.get("minItems", 0)
         return st.lists(
-            instances(schema.get("items", {})),
+            instances(schema.get("items", {}), owner),
             min_size=low,
             max_size=min(schema.get("maxItems", 3), low + 3),
         )
     if kind == "object":
-        return _objects(schema)
+        return _objects(schema, owner)
     return _any_json()
 
 
@@ -168,21 +187,23 @@ def _strings(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     return st.text(min_size=low, max_size=high)
 
 
-def _objects(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    props = schema.get("properties", {})
+def _objects(schema: dict[str, Any], owner: str) -> st.SearchStrategy[dict[str, Any]]:
+    props = {
+        k: SCHEMA_OVERRIDES.get((owner, k), v) for k, v in schema.get("properties", {}).items()
+    }
     required = set(schema.get("required", []))
     addl = schema.get("additionalProperties", True)
     # The spec requires a few keys it never declares (LocalShellToolCallOutput.call_id,
     # MCPApprovalResponse.request_id): any value will do, and the models keep them in ``extra``.
     undeclared = {k: _any_json() for k in sorted(required - props.keys())}
     base = st.fixed_dictionaries(
-        {**undeclared, **{k: instances(v) for k, v in props.items() if k in required}},
-        optional={k: instances(v) for k, v in props.items() if k not in required},
+        {**undeclared, **{k: instances(v, owner) for k, v in props.items() if k in required}},
+        optional={k: instances(v, owner) for k, v in props.items() if k not in required},
     )
     if addl is False:
         return base
     # Keys the schema does not name: the API may add fields, and the models must keep them.
-    values = _any_json() if addl in (True, {}) else instances(addl)
+    values = _any_json() if addl in (True, {}) else instances(addl, owner)
     extra = st.dictionaries(_KEYS.filter(lambda k: k not in props), values, max_size=2)
     return st.builds(lambda known, more: {**more, **known}, base, extra)
 

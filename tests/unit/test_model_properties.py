@@ -16,10 +16,9 @@ from hypothesis import strategies as st
 from spec_schemas import (
     RENAMES,
     components,
-    instances,
+    instances_of,
     is_object_schema,
     operation_closure,
-    standalone,
 )
 
 from conversations_sdk import models
@@ -32,6 +31,7 @@ SETTINGS = settings(
     max_examples=8,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 OBJECT_SCHEMAS = [n for n in operation_closure() if is_object_schema(n)]
@@ -58,7 +58,7 @@ def _unknowns(obj: Any) -> list[Any]:
 
 
 def _instances(schema_name: str) -> st.SearchStrategy[Any]:
-    return instances(standalone(schema_name))
+    return instances_of(schema_name)
 
 
 def test_every_object_schema_has_a_model() -> None:
