@@ -1,14 +1,8 @@
-"""A scripted aiohttp server on 127.0.0.1 (port chosen by the OS) for fault tests over real sockets.
-
-Each test queues behaviours (``"reset"``, ``"stall"``, a status, a truncated body, ...); every request
-takes the next one (the last repeats) and is recorded with its raw path and headers.
-"""
+"""Fixtures for the fault tests: the scripted loopback server and a real-socket client on it."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -18,109 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from conversations_sdk import AsyncClient, RetryPolicy
 from tests.conftest import API_KEY
-
-CONV = {"id": "conv_1", "object": "conversation", "created_at": 1741900000, "metadata": {}}
-
-Behaviour = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class Recorded:
-    """One request as the server saw it."""
-
-    def __init__(self, request: web.Request) -> None:
-        self.method = request.method
-        self.raw_path = request.raw_path
-        self.headers = dict(request.headers)
-
-
-class FaultServer:
-    """The scripted server: ``script`` behaviours, ``requests`` recorded, ``url`` to aim at."""
-
-    def __init__(self) -> None:
-        self.script: list[Behaviour] = []
-        self.requests: list[Recorded] = []
-        self.server: TestServer | None = None
-        self.stalled = asyncio.Event()
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return str(self.server.make_url("/v1"))
-
-    def then(self, *behaviours: Behaviour) -> FaultServer:
-        self.script.extend(behaviours)
-        return self
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(Recorded(request))
-        await request.read()
-        behaviour = self.script.pop(0) if len(self.script) > 1 else self.script[0]
-        return await behaviour(request)
-
-
-# --- behaviours -----------------------------------------------------------------------------------
-
-
-def ok(body: Any = CONV, headers: dict[str, str] | None = None) -> Behaviour:
-    async def respond(request: web.Request) -> web.StreamResponse:
-        return web.json_response(body, headers=headers)
-
-    return respond
-
-
-def status(code: int, headers: dict[str, str] | None = None) -> Behaviour:
-    async def respond(request: web.Request) -> web.StreamResponse:
-        body = {"error": {"message": f"status {code}", "type": "t", "param": None, "code": None}}
-        return web.json_response(body, status=code, headers=headers)
-
-    return respond
-
-
-def reset() -> Behaviour:
-    """Drop the connection without answering."""
-
-    async def respond(request: web.Request) -> web.StreamResponse:
-        assert request.transport is not None
-        request.transport.abort()
-        return web.Response()
-
-    return respond
-
-
-def stall(server: FaultServer) -> Behaviour:
-    """Never answer (until the client gives up and the server shuts down)."""
-
-    async def respond(request: web.Request) -> web.StreamResponse:
-        server.stalled.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    return respond
-
-
-def truncated(body: Any = CONV) -> Behaviour:
-    """Promise the whole body in Content-Length, send half, then drop the connection."""
-
-    async def respond(request: web.Request) -> web.StreamResponse:
-        data = json.dumps(body).encode()
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        response.content_length = len(data)
-        await response.prepare(request)
-        await response.write(data[: len(data) // 2])
-        assert request.transport is not None
-        request.transport.abort()
-        return response
-
-    return respond
-
-
-def raw(data: bytes, headers: dict[str, str], code: int = 200) -> Behaviour:
-    """Send these exact bytes with these headers."""
-
-    async def respond(request: web.Request) -> web.StreamResponse:
-        return web.Response(body=data, status=code, headers=headers)
-
-    return respond
+from tests.faults.fault_server import FaultServer, assert_no_leaked_connections
 
 
 @pytest.fixture
@@ -155,13 +47,3 @@ async def fault_client(fault_server: FaultServer) -> AsyncIterator[AsyncClient]:
     ) as client:
         yield client
         assert_no_leaked_connections(client)
-
-
-def assert_no_leaked_connections(client: AsyncClient) -> None:
-    """Every connection the client took from its pool has been returned or closed."""
-    session = client._transport.session
-    if session is None:
-        return
-    connector = session.connector
-    assert connector is not None
-    assert not connector._acquired, f"{len(connector._acquired)} connection(s) still checked out"

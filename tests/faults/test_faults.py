@@ -20,7 +20,7 @@ from conversations_sdk import (
     RetryPolicy,
 )
 from tests.conftest import API_KEY
-from tests.faults.conftest import (
+from tests.faults.fault_server import (
     CONV,
     FaultServer,
     assert_no_leaked_connections,

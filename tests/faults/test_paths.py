@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conversations_sdk import AsyncClient, InvalidRequestError, RetryPolicy
 from tests.conftest import API_KEY
-from tests.faults.conftest import FaultServer, ok
+from tests.faults.fault_server import FaultServer, ok
 
 MESSAGE = {
     "type": "message",
