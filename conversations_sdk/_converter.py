@@ -331,48 +331,57 @@ def _model_structure_hook(cl: type[_Model], converter: cattrs.Converter) -> _Str
     required = [a.name for a in fields if a.default is not None]
     required_set = frozenset(required)
     types_ = {a.name: a.type for a in fields}
-    hooks: dict[str, _StructureHook] = {}
+    # JSON key -> (hook, type, required); a ``None`` hook means "plain string, kept as is".
+    plan: dict[str, tuple[_StructureHook | None, Any, bool]] = {}
 
-    def hook_for(name: str) -> _StructureHook:
-        # Resolved on first use, not here: models refer to themselves (CompoundFilter.filters).
-        hook = hooks.get(name)
-        if hook is None:
-            hook = hooks[name] = converter.get_structure_hook(types_[name])
-        return hook
+    def resolve() -> None:
+        # Done on first use, not in the factory: models refer to themselves (CompoundFilter).
+        for name, type_ in types_.items():
+            hook = None if type_ is str else converter.get_structure_hook(type_)
+            plan[name] = (hook, type_, name in required_set)
 
     def structure_model(value: Any, _: Any) -> _Model:
         if not isinstance(value, dict):
             raise TypeError(f"expected an object for {cl.__name__}, got {_json_type(value)}")
+        if not plan:
+            resolve()
         kwargs: dict[str, Any] = {}
         extra: dict[str, Any] | None = None
         nulls: list[str] | None = None
         errors: list[Exception] | None = None
         for key, item in value.items():
-            if key not in types_:
+            step = plan.get(key)
+            if step is None:
                 if extra is None:
                     extra = {}
                 extra[key] = item
                 continue
-            if item is None and key not in required_set:
+            hook, type_, is_required = step
+            if hook is None and type(item) is str:
+                kwargs[key] = item  # the most common case, without a call
+                continue
+            if item is None and not is_required:
                 nulls = [key] if nulls is None else [*nulls, key]
                 kwargs[key] = None
                 continue
             try:
-                kwargs[key] = hook_for(key)(item, types_[key])
+                kwargs[key] = (hook or _structure_str)(item, type_)
             except Exception as exc:
                 _add_note(
-                    exc,
-                    AttributeValidationNote(f"Structuring {cl.__name__}.{key}", key, types_[key]),
+                    exc, AttributeValidationNote(f"Structuring {cl.__name__}.{key}", key, type_)
                 )
                 errors = [exc] if errors is None else [*errors, exc]
-        for name in required:
-            if name not in value:
-                missing = KeyError(name)
-                _add_note(
-                    missing,
-                    AttributeValidationNote(f"Required {cl.__name__}.{name}", name, types_[name]),
-                )
-                errors = [missing] if errors is None else [*errors, missing]
+        if not value.keys() >= required_set:
+            for name in required:
+                if name not in value:
+                    missing = KeyError(name)
+                    _add_note(
+                        missing,
+                        AttributeValidationNote(
+                            f"Required {cl.__name__}.{name}", name, types_[name]
+                        ),
+                    )
+                    errors = [missing] if errors is None else [*errors, missing]
         if errors:
             raise ClassValidationError(f"While structuring {cl.__name__}", errors, cl)
         if extra is not None:
