@@ -64,7 +64,7 @@ class CLI:
 
 
 def stored_item(index: int) -> dict[str, Any]:
-    """The ``index``-th item of a synthetic conversation, as ``items.list`` would return it.
+    """The ``index``-th item of a synthetic conversation, exactly as ``items.list`` returns it.
 
     Five kinds in turn: user and assistant messages, a function call and its output, reasoning.
     """
@@ -84,7 +84,12 @@ def stored_item(index: int) -> dict[str, Any]:
             "status": "completed",
             "role": "assistant",
             "content": [
-                {"type": "output_text", "text": f"answer {index}", "annotations": [], "logprobs": []}
+                {
+                    "type": "output_text",
+                    "text": f"answer {index}",
+                    "annotations": [],
+                    "logprobs": [],
+                }
             ],
         }
     if kind == 2:
@@ -107,6 +112,7 @@ def stored_item(index: int) -> dict[str, Any]:
     return {
         "id": f"rs_{index}",
         "type": "reasoning",
+        "status": "completed",
         "summary": [{"type": "summary_text", "text": f"thinking {index}"}],
     }
 

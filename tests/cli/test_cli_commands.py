@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import socket
 from pathlib import Path
@@ -20,7 +22,9 @@ from conversations_sdk._commands import (
 
 def _write_items(path: Path, count: int) -> Path:
     path.write_text(
-        "".join(json.dumps({"role": "user", "content": f"message {i}"}) + "\n" for i in range(count)),
+        "".join(
+            json.dumps({"role": "user", "content": f"message {i}"}) + "\n" for i in range(count)
+        ),
         encoding="utf-8",
     )
     return path
@@ -85,8 +89,6 @@ def test_items_add_reads_stdin_and_json_arrays(
     cli: CLI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """``-`` reads stdin, and a JSON array works as well as JSON Lines."""
-    import io
-
     cid = cli.ok("create").record["id"]
     body = json.dumps([{"role": "user", "content": "from stdin"}]).encode()
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
@@ -98,7 +100,9 @@ def test_items_add_reads_stdin_and_json_arrays(
     ("argv", "needle"),
     [
         pytest.param(["create", "--metadata", "novalue"], "expected KEY=VALUE", id="bad-pair"),
-        pytest.param(["items", "list", "conv_1", "--order", "up"], "invalid choice", id="bad-order"),
+        pytest.param(
+            ["items", "list", "conv_1", "--order", "up"], "invalid choice", id="bad-order"
+        ),
         pytest.param(["get"], "required", id="missing-id"),
         pytest.param(["frobnicate"], "invalid choice", id="unknown-command"),
         pytest.param(["items", "list", "conv_1", "--limit", "500"], "limit", id="limit-over-100"),
@@ -108,7 +112,9 @@ def test_items_add_reads_stdin_and_json_arrays(
         pytest.param(
             ["update", "conv_1", "--metadata", "k=" + "v" * 600], "512", id="metadata-value-long"
         ),
-        pytest.param(["items", "add", "conv_1", "/nonexistent/x.jsonl"], "cannot read", id="no-file"),
+        pytest.param(
+            ["items", "add", "conv_1", "/nonexistent/x.jsonl"], "cannot read", id="no-file"
+        ),
     ],
 )
 def test_usage_errors_exit_2(cli: CLI, argv: list[str], needle: str) -> None:
@@ -162,16 +168,18 @@ def test_connection_error_exits_4(cli: CLI) -> None:
     assert url in result.err
 
 
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
 def _subcommands() -> list[list[str]]:
-    parser = build_parser()
-    commands = next(a for a in parser._actions if a.choices and "get" in a.choices)
-    paths = []
-    for name, sub in commands.choices.items():
-        nested = [a for a in sub._actions if a.choices and isinstance(a.choices, dict)]
-        if nested:
-            paths += [[name, child] for child in nested[0].choices]
-        else:
-            paths.append([name])
+    paths: list[list[str]] = []
+    for name, sub in _subparsers(build_parser()).items():
+        nested = _subparsers(sub)
+        paths += [[name], *([name, child] for child in nested)]
     return paths
 
 

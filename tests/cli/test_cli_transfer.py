@@ -55,9 +55,7 @@ def test_round_trip_of_5000_items_is_identical_apart_from_ids(cli: CLI, tmp_path
     second_id = _import(cli, tmp_path / "a.jsonl")
     imported = time.perf_counter()
     cli.ok("export", second_id, "-o", str(tmp_path / "b.jsonl"))
-    print(
-        f"\n5,000 items: export {exported - started:.2f} s, import {imported - exported:.2f} s"
-    )
+    print(f"\n5,000 items: export {exported - started:.2f} s, import {imported - exported:.2f} s")
 
     a, b = read_records(tmp_path / "a.jsonl"), read_records(tmp_path / "b.jsonl")
     assert len(a) == len(b) == 5001
@@ -92,7 +90,9 @@ def test_failed_import_reports_progress_and_rerun_completes(
         calls += 1
         if calls == 4:
             # The server commits this batch, then answers 500: the client cannot know it landed.
-            cli.emulator.set_faults(Faults(mode="500", when="after", methods={"POST"}, max_faults=1))
+            cli.emulator.set_faults(
+                Faults(mode="500", when="after", methods={"POST"}, max_faults=1)
+            )
         return await original(self, *args, **kwargs)
 
     monkeypatch.setattr(AsyncItems, "create", fail_fourth_batch)
@@ -143,7 +143,8 @@ def test_resume_refuses_a_conversation_with_other_items(cli: CLI, tmp_path: Path
     write_export(tmp_path / "source.jsonl", 5)
     other = cli.ok("create").record["id"]
     (tmp_path / "one.jsonl").write_text(
-        json.dumps({"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}) + "\n",
+        json.dumps({"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"})
+        + "\n",
         encoding="utf-8",
     )
     cli.ok("items", "add", other, str(tmp_path / "one.jsonl"))
@@ -162,7 +163,9 @@ def test_resume_refuses_a_conversation_with_other_items(cli: CLI, tmp_path: Path
         pytest.param('{"object": "conversation"}\n{"role": "user"}\n', ":2: an item", id="no-type"),
     ],
 )
-def test_import_rejects_malformed_files(cli: CLI, tmp_path: Path, content: str, needle: str) -> None:
+def test_import_rejects_malformed_files(
+    cli: CLI, tmp_path: Path, content: str, needle: str
+) -> None:
     """A file that is not an export is refused before anything is created, naming the line."""
     path = tmp_path / "bad.jsonl"
     path.write_text(content, encoding="utf-8")
