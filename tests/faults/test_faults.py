@@ -200,3 +200,23 @@ async def test_refused_connection_is_retried(fault_server: FaultServer) -> None:
             await client.conversations.retrieve("conv_1")
         assert isinstance(info.value.__cause__, aiohttp.ClientConnectorError)
         assert_no_leaked_connections(client)
+
+
+async def test_stall_mid_body_times_out(fault_server: FaultServer) -> None:
+    """Headers then silence: the per-call timeout also bounds reading the body."""
+
+    async def half_then_stall(request: aiohttp.web.Request) -> aiohttp.web.StreamResponse:
+        response = aiohttp.web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 1000
+        await response.prepare(request)
+        await response.write(b'{"id": "conv_1",')
+        await fault_server.stalled.wait()  # never set: the client must give up on its own
+        return response
+
+    fault_server.then(half_then_stall)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=fault_server.url, max_retries=0, timeout=0.2
+    ) as client:
+        with pytest.raises(APITimeoutError):
+            await client.conversations.retrieve("conv_1")
+        assert_no_leaked_connections(client)

@@ -774,3 +774,21 @@ def test_openai_log_turns_on_logging(monkeypatch: pytest.MonkeyPatch) -> None:
         for handler in logger.handlers[len(before) :]:
             logger.removeHandler(handler)
         logger.setLevel(logging.NOTSET)
+
+
+async def test_environment_proxy_for_remote_hosts_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY is used for the API host, never for loopback, and NO_PROXY is honoured."""
+    from conversations_sdk._transport import Transport
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    transport = Transport(None, connection_limit=10, max_response_size=1024)
+    try:
+        transport._ensure_session()
+        assert transport._proxy_for(URL("https://api.openai.com/v1")) == "http://127.0.0.1:3128"
+        assert transport._proxy_for(URL("https://internal.example/v1")) is None
+        assert transport._proxy_for(URL("http://127.0.0.1:8000/v1")) is None
+        assert transport._proxy_for(URL("http://localhost:8000/v1")) is None
+        assert transport._proxy_for(URL("http://[::1]:8000/v1")) is None
+    finally:
+        await transport.aclose()
