@@ -11,11 +11,13 @@ the API's message and request id, never the API key. Exit statuses:
 
 ====  ==========================================================================
 0     success
+1     the output could not be written (disk full, permissions)
 2     usage: bad arguments, an unreadable or malformed input file, or a value
       the SDK refused before sending (metadata too long, missing API key, ...)
 3     the API answered with an error (or a body that does not match the spec)
 4     no answer: connection refused or reset, timeout (after retries)
 130   interrupted (Ctrl-C); long transfers say how far they got
+141   stdout was closed by its reader (``... | head``); nothing is printed
 ====  ==========================================================================
 """
 
@@ -51,7 +53,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_API_ERROR",
+    "EXIT_BROKEN_PIPE",
     "EXIT_CONNECTION_ERROR",
+    "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -59,10 +63,12 @@ __all__ = [
 ]
 
 EXIT_OK = 0
+EXIT_FAILURE = 1
 EXIT_USAGE = 2  # argparse's own status for bad arguments: every usage problem shares it
 EXIT_API_ERROR = 3
 EXIT_CONNECTION_ERROR = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a C tool killed by a closed pipe reports
 
 _PROG = "conversations-sdk"
 Handler = Callable[[argparse.Namespace], int]
@@ -116,7 +122,9 @@ def _run(
     """Run ``work`` with a client on a fresh event loop and map every outcome to an exit status."""
     detail = ""
     try:
-        return asyncio.run(_with_client(args, work))
+        status = asyncio.run(_with_client(args, work))
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's own flush at exit
+        return status
     except KeyboardInterrupt:
         status, message = EXIT_INTERRUPTED, "interrupted"
     except InvalidRequestError as exc:
@@ -129,6 +137,13 @@ def _run(
         status, message = EXIT_CONNECTION_ERROR, f"no response from {_base_url(args)}: {exc}"
     except APIError as exc:  # a status error, or a body that does not match the spec
         status, message = EXIT_API_ERROR, str(exc)
+    except BrokenPipeError:
+        # The reader went away (`... | head`): stop quietly, as Unix tools do, and keep Python
+        # from complaining again when it flushes stdout at exit.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # writing the output failed (disk full, permissions)
+        status, message = EXIT_FAILURE, f"cannot write output: {exc.strerror or exc}"
     if state is not None:
         detail = f"; {state.describe()}"
     if progress is not None:
@@ -147,6 +162,14 @@ async def _with_client(args: argparse.Namespace, work: Work) -> int:
         options["max_retries"] = args.max_retries
     async with AsyncClient(api_key=args.api_key, base_url=args.base_url, **options) as client:
         return await work(client, args)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, IDEs)
+        pass
 
 
 def _base_url(args: argparse.Namespace) -> str:

@@ -14,6 +14,7 @@ from cli_support import CLI
 from conversations_sdk._cli import build_parser
 from conversations_sdk._commands import (
     EXIT_API_ERROR,
+    EXIT_BROKEN_PIPE,
     EXIT_CONNECTION_ERROR,
     EXIT_OK,
     EXIT_USAGE,
@@ -192,3 +193,26 @@ def test_every_command_has_help_with_examples(cli: CLI, path: list[str]) -> None
     if path != ["serve"]:
         assert "examples:" in result.out
         assert "conversations-sdk " in result.out.split("examples:")[1]
+
+
+def test_closed_stdout_stops_quietly(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the reader of stdout goes away (``| head``), the command stops with 141 and no traceback."""
+    cid = cli.ok("create", "--items", str(_write_items(tmp_path / "i.jsonl", 5))).record["id"]
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("sys.stdout", ClosedPipe())
+    result = cli("items", "list", cid, "--all")
+    assert result.status == EXIT_BROKEN_PIPE
+    assert result.err == ""
+
+
+def test_unwritable_export_file_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
+    """export -o into a missing directory exits 2 naming the file, before any request."""
+    result = cli("export", "conv_1", "-o", str(tmp_path / "missing" / "x.jsonl"))
+    assert result.status == EXIT_USAGE
+    assert "x.jsonl.part" in result.err
