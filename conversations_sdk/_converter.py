@@ -23,7 +23,7 @@ from __future__ import annotations
 import collections.abc
 import types
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin, overload
 
 import attrs
 import cattrs
@@ -458,18 +458,39 @@ CONVERTER: cattrs.Converter = make_converter()
 """The converter the resources use."""
 
 
+@overload
 def structure_response(
     body: Any,
     cl: type[_T],
     *,
     request_id: str | None = None,
+    converter: cattrs.Converter = ...,
+) -> _T: ...
+
+
+@overload
+def structure_response(
+    body: Any,
+    cl: object,
+    *,
+    request_id: str | None = None,
+    converter: cattrs.Converter = ...,
+) -> Any: ...
+
+
+def structure_response(
+    body: Any,
+    cl: Any,
+    *,
+    request_id: str | None = None,
     converter: cattrs.Converter = CONVERTER,
-) -> _T:
+) -> Any:
     """Structure a decoded JSON response body into ``cl``.
 
     Args:
         body: The decoded JSON body.
-        cl: The model class (or union) the spec promises for this response.
+        cl: The model class the spec promises for this response, or a union alias such as
+            ``ConversationItem`` (then the result is typed ``Any``: annotate the variable).
         request_id: The response's ``x-request-id``, carried into the error.
         converter: The converter to use; the SDK's own by default.
 

@@ -11,12 +11,15 @@ release = _version("conversations-sdk")
 version = ".".join(release.split(".")[:2])
 
 extensions = [
-    "myst_parser",
+    # myst_nb is myst_parser plus notebooks: docs/notebook.ipynb renders with its stored outputs.
+    "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
 ]
-source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
+# Never execute notebooks while building: their outputs are stored (and checked by another session).
+nb_execution_mode = "off"
 exclude_patterns = ["_build", "README.md"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3

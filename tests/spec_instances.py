@@ -1,22 +1,20 @@
-"""The spec's JSON Schemas, made self-contained for jsonschema and hypothesis-jsonschema.
+"""Schema-valid JSON instances of the spec's schemas, as Hypothesis strategies (tests only).
 
-OpenAPI 3.1 schemas are JSON Schema plus vendor keys; this helper inlines every ``$ref`` (so a
-schema can be used on its own), drops the keys generators do not understand (``x-*``, OpenAPI's
-``discriminator``, custom ``format`` names), and cuts the one recursive schema (``CompoundFilter``)
-after one level so that generation terminates.
+hypothesis-jsonschema 0.23.1 (the latest) does not run on current Hypothesis (its object strategy
+calls a removed internal API), so this is a small generator for the subset of JSON Schema the spec
+uses: ``$ref`` (followed lazily, so the recursive ``CompoundFilter`` recurses), ``allOf``, ``oneOf``
+/ ``anyOf`` (each branch generated on its own), ``enum``, ``const``, the scalar types with their
+bounds and patterns, arrays and objects. Objects also get keys the schema does not name, as JSON
+Schema allows, so every model's ``extra`` is exercised. Sizes are capped to keep examples small.
 """
 
 from __future__ import annotations
 
 import functools
-import pathlib
 from typing import Any
 
-import yaml
 from hypothesis import strategies as st
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SPEC_PATH = ROOT / "spec" / "conversations.openapi.yaml"
+from spec_validation import load_spec
 
 # Spec schema name -> model class name, where they differ (see scripts/generate_models.py).
 RENAMES = {
@@ -29,23 +27,16 @@ MAPPING_SCHEMAS = {"EmptyModelParam", "Metadata", "VectorStoreFileAttributes"}
 # description is narrower: ConversationResource.metadata is an untyped ``{}`` whose description
 # is the Metadata map's.
 SCHEMA_OVERRIDES = {("ConversationResource", "metadata"): {"$ref": "#/components/schemas/Metadata"}}
-_DROP = {"discriminator", "format", "example", "examples", "deprecated"}
-
-
-@functools.cache
-def _spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def components() -> dict[str, Any]:
     """Every component schema of the spec, by name, as loaded."""
-    return _spec()["components"]["schemas"]  # type: ignore[no-any-return]
+    return load_spec()["components"]["schemas"]  # type: ignore[no-any-return]
 
 
 @functools.cache
 def operation_closure() -> tuple[str, ...]:
     """Names of every schema the eight operations return or accept, transitively."""
-    spec = _spec()
     seen: list[str] = []
 
     def walk(obj: Any) -> None:
@@ -62,7 +53,7 @@ def operation_closure() -> tuple[str, ...]:
             for value in obj:
                 walk(value)
 
-    walk(spec["paths"])
+    walk(load_spec()["paths"])
     return tuple(seen)
 
 
@@ -71,45 +62,6 @@ def is_object_schema(name: str) -> bool:
     schema = components()[name]
     return name not in MAPPING_SCHEMAS and ("properties" in schema or "allOf" in schema)
 
-
-def standalone(name: str) -> dict[str, Any]:
-    """The named schema with every reference inlined, ready for jsonschema / hypothesis."""
-    return _inline(components()[name], owner=name, depth=0)
-
-
-def _inline(obj: Any, *, owner: str, depth: int) -> Any:
-    if isinstance(obj, list):
-        return [_inline(v, owner=owner, depth=depth) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    if "$ref" in obj:
-        name = obj["$ref"].rsplit("/", 1)[-1]
-        return _inline(components()[name], owner=name, depth=depth)
-    if "$recursiveRef" in obj:
-        # CompoundFilter nests itself; one level of nesting proves the recursion is handled.
-        target = components()[owner]
-        if depth >= 1:
-            return {"not": {}}  # nothing matches: oneOf falls back to its other branch
-        return _inline(target, owner=owner, depth=depth + 1)
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        if key in _DROP or key.startswith("x-"):
-            continue
-        if key == "properties":
-            out[key] = {
-                k: _inline(SCHEMA_OVERRIDES.get((owner, k), v), owner=owner, depth=depth)
-                for k, v in value.items()
-            }
-        else:
-            out[key] = _inline(value, owner=owner, depth=depth)
-    return out
-
-
-# -- instances --------------------------------------------------------------------------------
-# hypothesis-jsonschema 0.23.1 (the latest) does not run on current Hypothesis (its object
-# strategy calls a removed internal API), so this is a small generator for the subset of JSON
-# Schema the spec uses. Each branch of a oneOf/anyOf is generated on its own; sizes are capped so
-# examples stay small and fast.
 
 _KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
 _TEXT = st.text(max_size=12)

@@ -280,8 +280,9 @@ def test_models_are_frozen_and_keyword_only() -> None:
     text = m.InputTextContent(text="hi")
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         text.text = "bye"  # type: ignore[misc]
+    positional: Any = m.InputTextContent
     with pytest.raises(TypeError):
-        m.InputTextContent("input_text", "hi")  # type: ignore[misc]
+        positional("input_text", "hi")
     assert (
         repr(text) == "InputTextContent(type='input_text', text='hi', prompt_cache_breakpoint=None)"
     )

@@ -9,7 +9,7 @@ import types
 import attrs
 
 from conversations_sdk import models
-from conversations_sdk._converter import CONVERTER
+from conversations_sdk._converter import CONVERTER, structure_response
 
 SUBMODULES = ["content", "conversation", "inputs", "items", "tools"]
 
@@ -56,9 +56,9 @@ def test_every_model_class_is_a_frozen_attrs_class() -> None:
 def test_structured_models_pickle_with_their_wire_details() -> None:
     """A structured model pickles and still unstructures to the same body (explicit nulls too)."""
     body = {"type": "local_shell_call_output", "id": "l1", "output": "", "status": None, "x": 1}
-    item = CONVERTER.structure(body, models.ConversationItem)
+    item = structure_response(body, models.ConversationItem)
     clone = pickle.loads(pickle.dumps(item))  # noqa: S301 - our own bytes, just made
     assert clone == item
     assert CONVERTER.unstructure(clone) == body
-    unknown = CONVERTER.structure({"type": "new"}, models.ConversationItem)
+    unknown = structure_response({"type": "new"}, models.ConversationItem)
     assert pickle.loads(pickle.dumps(unknown)) == unknown  # noqa: S301 - our own bytes

@@ -10,9 +10,9 @@ import json
 import pathlib
 from typing import Any
 
-import jsonschema
 import pytest
-from spec_schemas import components, standalone
+from spec_instances import components
+from spec_validation import validate_schema
 
 from conversations_sdk import models as m
 from conversations_sdk._converter import make_converter
@@ -121,12 +121,9 @@ def _dump(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def _validate(payload: Any, schema_name: str) -> None:
-    jsonschema.Draft202012Validator(standalone(schema_name)).validate(payload)
-
-
-def _message_content_schema() -> dict[str, Any]:
-    return {"oneOf": [standalone(ref["$ref"].rsplit("/", 1)[-1]) for ref in _content_refs()]}
+def _structure(payload: Any, cl: Any) -> Any:
+    # ``cl`` may be a union alias, which mypy does not accept as a ``type[T]``.
+    return CONVERTER.structure(payload, cl)
 
 
 def _content_refs() -> list[dict[str, str]]:
@@ -134,21 +131,26 @@ def _content_refs() -> list[dict[str, str]]:
 
 
 def _type_tag(schema_name: str) -> str:
-    schema = standalone(schema_name)
-    parts = schema.get("allOf", [schema])
-    return next(
+    schema = components()[schema_name]
+    parts = [
+        components()[p["$ref"].rsplit("/", 1)[-1]] if "$ref" in p else p
+        for p in schema.get("allOf", [schema])
+    ]
+    tags: list[str] = [
         p["properties"]["type"]["enum"][0] for p in parts if "type" in p.get("properties", {})
-    )
+    ]
+    return tags[0]
 
 
 def test_corpus_files_are_all_in_the_tables() -> None:
     """Every JSON file in the corpus is checked by a table below (none silently skipped)."""
-    for folder, table in [
-        ("items", ITEMS),
-        ("content", CONTENT),
-        ("responses", RESPONSES),
-        ("inputs", INPUTS),
-    ]:
+    tables: dict[str, dict[str, Any]] = {
+        "items": ITEMS,
+        "content": CONTENT,
+        "responses": RESPONSES,
+        "inputs": INPUTS,
+    }
+    for folder, table in tables.items():
         assert sorted(p.stem for p in (PAYLOADS / folder).glob("*.json")) == sorted(table)
 
 
@@ -165,43 +167,43 @@ def test_corpus_covers_every_item_and_content_type() -> None:
     assert set(CONTENT) == spec_content_types
 
 
-@pytest.mark.parametrize(("name", "cls"), sorted(ITEMS.items()), ids=sorted(ITEMS))
+@pytest.mark.parametrize(("name", "cls"), list(ITEMS.items()), ids=list(ITEMS))
 def test_item_payload(name: str, cls: type[Any]) -> None:
     """An item payload is spec-valid, becomes its class via ConversationItem, and round-trips."""
     text, payload = _load("items", name)
-    _validate(payload, "ConversationItem")
-    item = CONVERTER.structure(payload, m.ConversationItem)
+    validate_schema("ConversationItem", payload)
+    item = _structure(payload, m.ConversationItem)
     assert type(item) is cls
     assert _dump(CONVERTER.unstructure(item)) == text
 
 
-@pytest.mark.parametrize(("name", "cls"), sorted(CONTENT.items()), ids=sorted(CONTENT))
+@pytest.mark.parametrize(("name", "cls"), list(CONTENT.items()), ids=list(CONTENT))
 def test_content_payload(name: str, cls: type[Any]) -> None:
     """A content part is spec-valid, becomes its class via MessageContent, and round-trips."""
     text, payload = _load("content", name)
-    jsonschema.Draft202012Validator(_message_content_schema()).validate(payload)
-    part = CONVERTER.structure(payload, m.MessageContent)
+    validate_schema(cls.__name__, payload)  # content classes keep their schema's name
+    part = _structure(payload, m.MessageContent)
     assert type(part) is cls
     assert _dump(CONVERTER.unstructure(part)) == text
 
 
-@pytest.mark.parametrize(("name", "case"), sorted(RESPONSES.items()), ids=sorted(RESPONSES))
+@pytest.mark.parametrize(("name", "case"), list(RESPONSES.items()), ids=list(RESPONSES))
 def test_response_payload(name: str, case: tuple[str, type[Any]]) -> None:
     """A whole response body is spec-valid, structures to its model, and round-trips."""
     schema, cls = case
     text, payload = _load("responses", name)
-    _validate(payload, schema)
-    obj = CONVERTER.structure(payload, cls)
+    validate_schema(schema, payload)
+    obj = _structure(payload, cls)
     assert type(obj) is cls
     assert _dump(CONVERTER.unstructure(obj)) == text
 
 
-@pytest.mark.parametrize(("name", "case"), sorted(INPUTS.items()), ids=sorted(INPUTS))
+@pytest.mark.parametrize(("name", "case"), list(INPUTS.items()), ids=list(INPUTS))
 def test_input_payload(name: str, case: tuple[str, type[Any]]) -> None:
     """An input item is valid for its spec schema, becomes its class as an InputItem, round-trips."""
     schema, cls = case
     text, payload = _load("inputs", name)
-    _validate(payload, schema)
-    item = CONVERTER.structure(payload, m.InputItem)
+    validate_schema(schema, payload)
+    item = _structure(payload, m.InputItem)
     assert type(item) is cls
     assert _dump(CONVERTER.unstructure(item)) == text
