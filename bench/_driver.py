@@ -270,6 +270,15 @@ def time_import(prefix: list[str], python: str, statement: str) -> float:
 # --- aggregation -----------------------------------------------------------------------------
 
 
+def _impl_label(scenario: str, impl: str) -> str:
+    """The row's name: what was actually run, where that is not the client itself."""
+    if scenario == "structure" and impl == FLOOR:
+        return "json.loads only"
+    if scenario == "import":
+        return IMPORT_STATEMENTS[impl]
+    return LABELS[impl]
+
+
 def _median_row(
     scenario: Scenario, metric: Metric, impl: str, values: list[float]
 ) -> dict[str, Any]:
@@ -280,9 +289,7 @@ def _median_row(
         "label": metric.label,
         "higher_is_better": metric.higher_is_better,
         "impl": impl,
-        "impl_label": "json.loads only"
-        if (scenario.name, impl) == ("structure", FLOOR)
-        else LABELS[impl],
+        "impl_label": _impl_label(scenario.name, impl),
         "median": statistics.median(values),
         "min": min(values),
         "max": max(values),
