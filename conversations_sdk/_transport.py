@@ -78,6 +78,7 @@ class Transport:
         self._connection_limit = connection_limit
         self._max_response_size = max_response_size
         self._proxies: dict[str, str] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def owns_session(self) -> bool:
@@ -95,7 +96,9 @@ class Transport:
         return self._session
 
     def _ensure_session(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
         if self._session is None:
+            self._loop = loop
             # Proxies come from the environment like trust_env would read them, but are applied per
             # request by us, so that loopback hosts are never proxied even without NO_PROXY.
             self._proxies = urllib.request.getproxies()
@@ -110,6 +113,12 @@ class Transport:
             # (A private switch, but ClientSession lists it as settable; callers' sessions keep
             # their behaviour.)
             self._session._retry_connection = False
+        elif self._owns_session and self._loop is not loop:
+            # aiohttp fails obscurely (or hangs) when a session crosses loops; say what happened.
+            raise RuntimeError(
+                "this AsyncClient's session belongs to another event loop: create the client "
+                "inside the loop that uses it (or use the blocking Client)"
+            )
         return self._session
 
     def _proxy_for(self, url: URL) -> str | None:

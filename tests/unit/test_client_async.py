@@ -792,3 +792,22 @@ async def test_environment_proxy_for_remote_hosts_only(monkeypatch: pytest.Monke
         assert transport._proxy_for(URL("http://[::1]:8000/v1")) is None
     finally:
         await transport.aclose()
+
+
+def test_client_used_from_a_second_loop_fails_clearly(mock_api: MockAPI) -> None:
+    """A client whose session was made in one loop refuses, clearly, to run in another."""
+    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV, repeat=True)
+    client = AsyncClient(api_key=API_KEY, base_url=BASE_URL)
+
+    async def retrieve() -> None:
+        await client.conversations.retrieve("conv_1")
+
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        first.run_until_complete(retrieve())
+        with pytest.raises(RuntimeError, match="another event loop"):
+            second.run_until_complete(retrieve())
+        first.run_until_complete(client.aclose())
+    finally:
+        first.close()
+        second.close()
