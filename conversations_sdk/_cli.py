@@ -34,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     from . import _commands  # every API subcommand (create, get, ..., export, import, fork)
 
     _commands.register(commands)
+    # Examples on every --help, this one and serve's included (the rest come from _commands).
+    parser.epilog = _commands.TOP_LEVEL_EXAMPLES
+    serve.epilog = _commands.SERVE_EXAMPLES
+    parser.formatter_class = serve.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
