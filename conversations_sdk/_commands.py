@@ -294,6 +294,21 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+TOP_LEVEL_EXAMPLES = _examples(
+    f"{_PROG} create --metadata topic=demo",
+    f"{_PROG} items list conv_123 --all --order asc | jq .type",
+    f"{_PROG} export conv_123 -o backup.jsonl",
+    f"{_PROG} import backup.jsonl --base-url http://127.0.0.1:8765/v1",
+    f"{_PROG} serve --port 8765 --db conversations.db",
+    f"{_PROG} COMMAND --help   # every command's flags and examples",
+)
+SERVE_EXAMPLES = _examples(
+    f"{_PROG} serve                     # http://127.0.0.1:8765/v1, data in memory",
+    f"{_PROG} serve --port 0 --db c.db  # a free port, data kept in c.db",
+    f"{_PROG} serve --fault 503 --fault-rate 0.1   # fail 10% of requests",
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add every API subcommand to ``commands`` (the subparsers of ``conversations-sdk``).
 

@@ -177,22 +177,21 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 
 def _subcommands() -> list[list[str]]:
-    paths: list[list[str]] = []
+    paths: list[list[str]] = [[]]
     for name, sub in _subparsers(build_parser()).items():
         nested = _subparsers(sub)
         paths += [[name], *([name, child] for child in nested)]
     return paths
 
 
-@pytest.mark.parametrize("path", _subcommands(), ids=" ".join)
+@pytest.mark.parametrize("path", _subcommands(), ids=lambda path: " ".join(path) or "top-level")
 def test_every_command_has_help_with_examples(cli: CLI, path: list[str]) -> None:
-    """``--help`` works on every command and shows at least one example (serve has its own)."""
+    """``--help`` works on every command (and the top level) and shows examples of use."""
     result = cli(*path, "--help")
     assert result.status == EXIT_OK
     assert "usage: conversations-sdk" in result.out
-    if path != ["serve"]:
-        assert "examples:" in result.out
-        assert "conversations-sdk " in result.out.split("examples:")[1]
+    assert "examples:" in result.out
+    assert "conversations-sdk " in result.out.split("examples:")[1]
 
 
 def test_closed_stdout_stops_quietly(
