@@ -119,3 +119,5 @@ def test_ratios_compare_each_client_with_the_floor_and_its_own_kind_of_official_
     assert blocking["ratio_openai"] == 190.0 / 800.0
     assert rows["cpu_us_per_call", "sdk-async"]["ratio_openai"] == 110.0 / 1000.0
     assert rows["overhead_cpu_us", "sdk-blocking"]["median"] == 80.0
+    assert rows["overhead_latency_us", "sdk-blocking"]["median"] == 0.0
+    assert rows["overhead_cpu_us", "sdk-blocking"]["ratio_raw"] is None
