@@ -10,7 +10,7 @@ user message with ``input_text`` parts, for example, matches both ``EasyInputMes
 ``InputMessage`` (neither requires ``type``), so a strict JSON Schema validator such as Prism's
 rejects it with "must match exactly one schema in oneOf" although the real API accepts it.
 
-The one transformation: every ``oneOf`` whose branches are not *provably disjoint* becomes
+The main transformation: every ``oneOf`` whose branches are not *provably disjoint* becomes
 ``anyOf``, and is marked ``x-normalized-from: oneOf``. Two branches are provably disjoint when,
 after resolving ``$ref`` and merging ``allOf``:
 
@@ -23,8 +23,17 @@ after resolving ``$ref`` and merging ``allOf``:
 
 For a union whose branches are pairwise disjoint, ``oneOf`` and ``anyOf`` accept exactly the same
 documents, so they are left as published (``ConversationItem``, content unions of responses, …).
-Only the overlapping ones are loosened, which is what the real API does. Everything else —
-``discriminator`` objects included — is copied unchanged.
+Only the overlapping ones are loosened, which is what the real API does.
+
+One more rewrite, which changes nothing a document must satisfy: ``CompoundFilter`` recurses with
+``$recursiveAnchor``/``$recursiveRef: "#"`` (JSON Schema 2019-09). OpenAPI 3.1's dialect is 2020-12,
+which dropped both, and Prism knows neither: its validator lets anything through and its faker
+emits the schema node itself as data. Inside the component that declares ``$recursiveAnchor``,
+``$recursiveRef: "#"`` means that very component, so it becomes ``$ref`` to it (marked
+``x-normalized-from: $recursiveRef``) and the anchor is dropped. This runs first, so the union
+check sees the real branches.
+
+Everything else, ``discriminator`` objects included, is copied unchanged.
 
 Usage::
 
@@ -170,6 +179,17 @@ def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Schema]]:
             yield from _walk(value, f"{pointer}/{index}")
 
 
+def _replace_recursive_refs(node: Any, target: str) -> Any:
+    if isinstance(node, list):
+        return [_replace_recursive_refs(value, target) for value in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("$recursiveRef") == "#":
+        rest = {k: v for k, v in node.items() if k != "$recursiveRef"}
+        return {"$ref": target, "x-normalized-from": "$recursiveRef", **rest}
+    return {k: _replace_recursive_refs(v, target) for k, v in node.items()}
+
+
 def normalize(spec: Schema) -> tuple[Schema, list[str]]:
     """Return a normalised deep copy of ``spec`` and the JSON pointers of the unions converted.
 
@@ -177,13 +197,21 @@ def normalize(spec: Schema) -> tuple[Schema, list[str]]:
         spec: The parsed OpenAPI document (left untouched).
 
     Returns:
-        The copy, with every overlapping ``oneOf`` turned into ``anyOf``, and the sorted pointers.
+        The copy, with ``$recursiveRef`` resolved and every overlapping ``oneOf`` turned into
+        ``anyOf``, and the sorted pointers of those unions.
     """
     out = copy.deepcopy(spec)
+    schemas = out.get("components", {}).get("schemas", {})
+    for name, schema in list(schemas.items()):
+        if isinstance(schema, dict) and schema.get("$recursiveAnchor") is True:
+            rewritten = _replace_recursive_refs(schema, f"#/components/schemas/{name}")
+            rewritten.pop("$recursiveAnchor")
+            schemas[name] = rewritten
+    resolved = copy.deepcopy(out)
     converted: list[str] = []
     # Decide on the unmodified document, then edit: the decision never depends on the walk order.
     for pointer, node in list(_walk(out, "#")):
-        facts = [_facts(branch, spec) for branch in node["oneOf"]]
+        facts = [_facts(branch, resolved) for branch in node["oneOf"]]
         overlapping = any(
             not _disjoint(facts[i], facts[j])
             for i in range(len(facts))

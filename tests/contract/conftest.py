@@ -25,7 +25,14 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from contract_support import ROOT, Operation, PrismServer, RecordingProxy, spec_operations
+from contract_support import (
+    DYNAMIC_STATS,
+    ROOT,
+    Operation,
+    PrismServer,
+    RecordingProxy,
+    spec_operations,
+)
 
 PRISM_BIN = ROOT / "contract" / "node_modules" / ".bin" / "prism"
 NORMALIZER = ROOT / "scripts" / "normalize_spec.py"
@@ -219,3 +226,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _CHECKED:
         counts = ", ".join(f"{name} {proxy.total}" for name, proxy in sorted(_CHECKED.items()))
         terminalreporter.write_line(f"contract: requests checked by Prism: {counts}")
+    for operation_id, (checked, discarded) in sorted(DYNAMIC_STATS.items()):
+        terminalreporter.write_line(
+            f"contract: dynamic {operation_id}: {checked} responses checked, "
+            f"{discarded} discarded (Prism could not generate a valid body)"
+        )

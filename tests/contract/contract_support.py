@@ -33,6 +33,8 @@ from aiohttp import web
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: Request header carrying a test's own tag for one call, so concurrent calls can be told apart.
 CALL_TAG = "x-contract-call"
+#: operation id -> (responses checked, Prism answers discarded), for the closing summary.
+DYNAMIC_STATS: dict[str, tuple[int, int]] = {}
 # Not forwarded: they describe one hop, and aiohttp sets its own.
 _HOP_HEADERS = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "keep-alive"}
