@@ -279,6 +279,10 @@ def _key(namespace: str, *parts: object) -> str:
     return f"{_KEY_PREFIX}-{hashlib.sha256(material.encode()).hexdigest()[:48]}"
 
 
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
 def _metadata(conversation: Mapping[str, Any]) -> Mapping[str, str] | NotGiven:
     metadata = conversation.get("metadata")
     return metadata if isinstance(metadata, dict) else NOT_GIVEN
@@ -350,9 +354,10 @@ async def append_items(
     progress.advance(done)
     while done < len(inputs):
         batch = list(inputs[done : done + BATCH_SIZE])
-        # Keyed by target and offset, not by a running batch number: a resume that starts at an
-        # offset not on a multiple of 20 still sends each batch with a key of its own.
-        key = _key(namespace, target.id, done, len(batch))
+        # Keyed by target, offset and content, not by a running batch number: a resume that starts
+        # at an offset not on a multiple of 20 still sends each batch with a key of its own, and a
+        # reused --key with different items gets new keys instead of an idempotency conflict.
+        key = _key(namespace, target.id, done, _digest(batch))
         await client.conversations.items.create(target.id, items=batch, idempotency_key=key)
         done += len(batch)
         state.done = done
@@ -414,9 +419,7 @@ async def fork_source(
                 break
     if not found:
         raise TransferError(f"item {until} is not in conversation {conversation_id}")
-    namespace = (
-        f"fork:{conversation_id}:{by_value}:" + hashlib.sha256(json.dumps(ids).encode()).hexdigest()
-    )
+    namespace = f"fork:{conversation_id}:{by_value}:{_digest(ids)}"
     return source, inputs, namespace
 
 

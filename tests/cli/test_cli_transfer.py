@@ -110,6 +110,31 @@ def test_failed_import_reports_progress_and_rerun_completes(
     assert [i.get("call_id") for i in items] == [i.get("call_id") for i in source[1:]]
 
 
+def test_import_through_lost_answers_adds_each_item_once(cli: CLI, tmp_path: Path) -> None:
+    """Writes that commit but lose their answer are retried by key, and nothing is added twice."""
+    source = write_export(tmp_path / "source.jsonl", 100)
+    # Retry-After 0: the client retries at once, so the test never waits on a backoff. Three faults
+    # at most, fewer than the retries of one call: running out of retries is not this test.
+    faults = Faults(
+        mode="503",
+        when="after",
+        methods={"POST"},
+        fraction=0.4,
+        seed=3,
+        retry_after=0,
+        max_faults=3,
+    )
+    cli.emulator.set_faults(faults)
+    result = cli("import", str(tmp_path / "source.jsonl"), "--max-retries", "3")
+    injected = cli.emulator.faults_injected
+    cli.emulator.set_faults(None)
+    assert (result.status, result.err) == (0, ""), result.err
+    assert injected == 3
+    items = cli.items(result.record["id"])
+    assert [i.get("call_id") for i in items] == [i.get("call_id") for i in source[1:]]
+    assert types(items) == types(source[1:])
+
+
 def test_ctrl_c_stops_cleanly_and_rerun_does_not_duplicate(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
