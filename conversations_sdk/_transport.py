@@ -185,10 +185,13 @@ class Transport:
         cap = self._max_response_size
         request_id = request_id_of(resp.headers)
         declared = resp.content_length
-        # The declared length counts compressed bytes, so it can only reject early, never admit.
-        if declared is not None and declared > cap and not resp.headers.get("Content-Encoding"):
-            resp.close()
-            raise self._too_large(request_id)
+        if declared is not None and not resp.headers.get("Content-Encoding"):
+            if declared > cap:
+                resp.close()
+                raise self._too_large(request_id)
+            # Uncompressed with a length within the cap: aiohttp never reads past Content-Length,
+            # so one read() is bounded and skips the per-chunk loop below.
+            return await resp.read()
         chunks: list[bytes] = []
         size = 0
         # Chunks arrive decompressed: counting them bounds the memory of a compression bomb too.
