@@ -144,7 +144,8 @@ def _run(
         return EXIT_BROKEN_PIPE
     except OSError as exc:  # writing the output failed (disk full, permissions)
         status, message = EXIT_FAILURE, f"cannot write output: {exc.strerror or exc}"
-    if state is not None:
+    if state is not None and status != EXIT_USAGE:
+        # A usage error is fixed by changing the command, not by rerunning it to resume.
         detail = f"; {state.describe()}"
     if progress is not None:
         progress.clear()
@@ -290,6 +291,9 @@ def _include_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_METADATA_HELP = "up to 16 pairs; keys up to 64 characters, values up to 512"
+
+
 def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
@@ -346,7 +350,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} create --items -',
         ],
     )
-    p.add_argument("--metadata", nargs="+", type=_metadata_pair, default=None, metavar="KEY=VALUE")
+    p.add_argument(
+        "--metadata",
+        nargs="+",
+        type=_metadata_pair,
+        default=None,
+        metavar="KEY=VALUE",
+        help=_METADATA_HELP,
+    )
     p.add_argument(
         "--items",
         metavar="FILE",
@@ -372,7 +383,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     p.add_argument("conversation_id", metavar="ID")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--metadata", nargs="+", type=_metadata_pair, metavar="KEY=VALUE")
+    which.add_argument(
+        "--metadata", nargs="+", type=_metadata_pair, metavar="KEY=VALUE", help=_METADATA_HELP
+    )
     which.add_argument("--clear", action="store_true", help="remove all metadata")
 
     p = add(
@@ -621,6 +634,8 @@ def _items_list(args: argparse.Namespace) -> int:
         options: dict[str, Any] = {"include": _include(args)}
         if args.limit is not None:
             options["limit"] = args.limit
+        elif args.all:
+            options["limit"] = 100  # the largest page: fewest round trips for the same output
         if args.order is not None:
             options["order"] = args.order
         if args.after is not None:
