@@ -136,38 +136,44 @@ def _run_page(
     )
 
 
-def _run_pytest_blocks(page: Path, blocks: list[Block], base_url: str, workdir: Path) -> list[str]:
-    failures = []
-    for block in (b for b in blocks if b.kind == "pytest"):
-        folder = workdir / f"pytest_{block.line}"
-        folder.mkdir()
+def _run_pytest_blocks(page: Path, blocks: list[Block], base_url: str, workdir: Path) -> str | None:
+    """Write the page's test files into one folder and run pytest on it once; the output if it fails."""
+    tests = [b for b in blocks if b.kind == "pytest"]
+    if not tests:
+        return None
+    folder = workdir / "pytest_blocks"
+    folder.mkdir()
+    for block in tests:
         (folder / f"test_{page.stem}_{block.line}.py").write_text(block.source, encoding="utf-8")
-        result = subprocess.run(  # noqa: S603 - our own interpreter running our own docs
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-W",
-                "error",
-                "-o",
-                "asyncio_mode=auto",
-                "-o",
-                "asyncio_default_fixture_loop_scope=function",
-                str(folder),
-            ],
-            cwd=folder,
-            env=_child_env(base_url),
-            capture_output=True,
-            text=True,
-            timeout=PAGE_TIMEOUT,
-            check=False,
-        )
-        if result.returncode != 0:
-            failures.append(f"line {block.line}:\n{result.stdout}\n{result.stderr}")
-    return failures
+    env = _child_env(base_url)
+    # Only the plugin the page's readers are told to use: faster, and no surprise from this venv.
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    result = subprocess.run(  # noqa: S603 - our own interpreter running our own docs
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "pytest_asyncio.plugin",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error",
+            "-o",
+            "asyncio_mode=auto",
+            "-o",
+            "asyncio_default_fixture_loop_scope=function",
+            str(folder),
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=PAGE_TIMEOUT,
+        check=False,
+    )
+    return None if result.returncode == 0 else f"{result.stdout}\n{result.stderr}"
 
 
 @pytest.fixture
@@ -189,10 +195,8 @@ def test_page_examples_run(
     assert result.returncode == 0, f"{_rel(page)} failed:\n{result.stdout}\n{result.stderr}"
     leaks = [sign for sign in _LEAK_SIGNS if sign in result.stderr]
     assert not leaks, f"{_rel(page)} left something open ({leaks}):\n{result.stderr}"
-    failures = _run_pytest_blocks(page, blocks, emulator.base_url, tmp_path)
-    assert not failures, f"{_rel(page)}: a test file shown on the page fails:\n" + "\n".join(
-        failures
-    )
+    failure = _run_pytest_blocks(page, blocks, emulator.base_url, tmp_path)
+    assert failure is None, f"{_rel(page)}: a test file shown on the page fails:\n{failure}"
 
 
 @pytest.mark.parametrize("name", SELF_CONTAINED)
