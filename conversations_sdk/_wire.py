@@ -165,7 +165,16 @@ def encode_path_param(name: str, value: object) -> str:
         if once == decoded:
             break
         decoded = once
-    return quote(text, safe="")
+    try:
+        return quote(text, safe="")
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form, so no URL can carry it.
+        raise InvalidRequestError(
+            f"`{name}` is not valid Unicode (it contains a lone surrogate)",
+            param=name,
+            value=text[:80],
+            limit="valid Unicode",
+        ) from None
 
 
 def build_path(*parts: str | tuple[str, object]) -> str:
@@ -204,11 +213,18 @@ def build_query(params: Iterable[tuple[str, object]], extra: Mapping[str, object
                 pairs.extend((name, v) for v in value)
             else:
                 pairs.append((key, value))
-    return "&".join(
-        f"{quote(key, safe='')}={quote(_query_value(value), safe='')}"
-        for key, value in pairs
-        if value is not None
-    )
+    try:
+        return "&".join(
+            f"{quote(key, safe='')}={quote(_query_value(value), safe='')}"
+            for key, value in pairs
+            if value is not None
+        )
+    except UnicodeEncodeError:
+        raise InvalidRequestError(
+            "a query parameter is not valid Unicode (it contains a lone surrogate)",
+            param="query",
+            limit="valid Unicode",
+        ) from None
 
 
 def build_url(base_url: str, path: str, query: str) -> str:
@@ -218,8 +234,22 @@ def build_url(base_url: str, path: str, query: str) -> str:
 
 
 def encode_json(body: Any) -> bytes:
-    """Serialise a request body as compact UTF-8 JSON (NaN and infinities refused, as JSON does)."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    """Serialise a request body as compact UTF-8 JSON.
+
+    Raises:
+        InvalidRequestError: The body holds NaN or an infinity, a lone surrogate, or a value JSON
+            cannot represent.
+    """
+    try:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return text.encode()
+    except (ValueError, TypeError) as exc:
+        # UnicodeEncodeError is a ValueError; the message names the offending value's type only.
+        raise InvalidRequestError(
+            f"the request body cannot be sent as JSON: {type(exc).__name__}: {str(exc)[:200]}",
+            param="body",
+            limit="JSON-serialisable, valid Unicode",
+        ) from None
 
 
 # --- Responses -------------------------------------------------------------------------------------

@@ -46,9 +46,17 @@ async def path_client(fault_server: FaultServer) -> AsyncIterator[AsyncClient]:
     await client.aclose()
 
 
+def _has_surrogate(value: str) -> bool:
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
 async def _check(fault_server: FaultServer, client: AsyncClient, cid: str, iid: str) -> None:
     before = len(fault_server.requests)
-    if _is_dot_segment(cid) or _is_dot_segment(iid):
+    invalid = (
+        _is_dot_segment(cid) or _has_surrogate(cid),
+        _is_dot_segment(iid) or _has_surrogate(iid),
+    )
+    if any(invalid):
         with pytest.raises(InvalidRequestError):
             await client.conversations.items.retrieve(iid, conversation_id=cid)
         assert len(fault_server.requests) == before
@@ -73,12 +81,16 @@ async def test_known_nasty_ids_stay_in_route(
     await _check(fault_server, path_client, nasty, nasty)
 
 
+# Surrogates included: they must fail as InvalidRequestError, never as UnicodeEncodeError.
+_ID = st.text(st.characters(codec=None, exclude_categories=()), min_size=1, max_size=40)
+
+
 @settings(
     max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(cid=st.text(min_size=1, max_size=40), iid=st.text(min_size=1, max_size=40))
+@given(cid=_ID, iid=_ID)
 async def test_arbitrary_unicode_ids_stay_in_route(
     fault_server: FaultServer, path_client: AsyncClient, cid: str, iid: str
 ) -> None:

@@ -27,6 +27,7 @@ from conversations_sdk._wire import (
     build_query,
     build_url,
     decode_json,
+    encode_json,
     encode_path_param,
     error_class_for_status,
     header_items,
@@ -238,3 +239,26 @@ NOW = 1_700_000_000.0
 def test_retry_after_seconds(headers: dict[str, str], expected: float | None) -> None:
     """retry-after-ms, then Retry-After as seconds or an HTTP date, are parsed."""
     assert retry_after_seconds(headers, now=NOW) == expected
+
+
+def test_lone_surrogates_are_refused_before_sending() -> None:
+    """Text with no UTF-8 form fails as InvalidRequestError, not a UnicodeEncodeError."""
+    with pytest.raises(InvalidRequestError, match="not valid Unicode"):
+        encode_path_param("conversation_id", "a\ud800")
+    with pytest.raises(InvalidRequestError, match="not valid Unicode"):
+        build_query([("after", "\udfff")], None)
+    with pytest.raises(InvalidRequestError, match="cannot be sent as JSON"):
+        encode_json({"metadata": {"k": "\ud800"}})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), object()])
+def test_unserialisable_bodies_are_refused(value: object) -> None:
+    """NaN, infinities and arbitrary objects never reach the wire."""
+    with pytest.raises(InvalidRequestError, match="cannot be sent as JSON") as info:
+        encode_json({"x": value})
+    assert info.value.param == "body"
+
+
+def test_encode_json_is_compact_utf8() -> None:
+    """Bodies are compact JSON with non-ASCII text as UTF-8, not escapes."""
+    assert encode_json({"a": "é", "b": [1, None]}) == '{"a":"é","b":[1,null]}'.encode()
