@@ -104,6 +104,16 @@ class Exchange:
         return f"{self.method} {self.path} {list(self.query)} -> {self.status} {self.problems}"
 
 
+def violations(body: Any) -> list[str]:
+    """Prism's 422 body, reduced to "location: message" lines."""
+    if not isinstance(body, dict):
+        return [repr(body)]
+    return [
+        f"{'.'.join(map(str, v.get('location', [])))}: {v.get('message')}"
+        for v in body.get("validation", [])
+    ]
+
+
 def _decode(raw: bytes) -> Any:
     if not raw:
         return None

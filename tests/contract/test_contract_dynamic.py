@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import attrs
 import pytest
-from contract_support import CALL_TAG, DYNAMIC_STATS, RecordingProxy
+from contract_support import CALL_TAG, DYNAMIC_STATS, RecordingProxy, violations
 
 from conversations_sdk import AsyncClient
 from conversations_sdk._converter import CONVERTER
@@ -161,7 +161,7 @@ async def test_dynamic_responses_parse_and_round_trip(
                     or exchange.problems
                     or exchange.operation_id != operation_id
                 ):
-                    failures.append(f"{tag}: {exchange.describe()} {body}")
+                    failures.append(f"{tag}: {exchange.describe()} {violations(body)}")
                 elif isinstance(result, Exception):
                     failures.append(f"{tag}: {result!r}\n  body: {body}")
                 elif expected_class is not None and not isinstance(result, expected_class):

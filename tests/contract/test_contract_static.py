@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
-from contract_support import Exchange, RecordingProxy
+from contract_support import Exchange, RecordingProxy, violations
 
-from conversations_sdk import AsyncClient, Client
+from conversations_sdk import APIStatusError, AsyncClient, Client
 from conversations_sdk._converter import CONVERTER
 from conversations_sdk.models import (
     Conversation,
@@ -98,9 +98,10 @@ INPUT_JSON: list[dict[str, Any]] = [
 class Sdk:
     """One of the two clients behind one awaitable calling convention."""
 
-    def __init__(self, kind: str, client: AsyncClient | Client) -> None:
+    def __init__(self, kind: str, client: AsyncClient | Client, proxy: RecordingProxy) -> None:
         self.kind = kind
         self.client = client
+        self.proxy = proxy
 
     def _method(self, path: str) -> Callable[..., Any]:
         target: Any = functools.reduce(getattr, path.split("."), self.client)
@@ -109,21 +110,32 @@ class Sdk:
     async def call(self, path: str, *args: Any, **kwargs: Any) -> Any:
         """Call ``client.<path>(*args, **kwargs)``; the blocking client runs in a worker thread."""
         method = self._method(path)
-        if self.kind == "async":
-            return await method(*args, **kwargs)
-        return await asyncio.to_thread(method, *args, **kwargs)
+        try:
+            if self.kind == "async":
+                return await method(*args, **kwargs)
+            return await asyncio.to_thread(method, *args, **kwargs)
+        except APIStatusError as exc:
+            self.refused(exc)
+
+    def refused(self, exc: APIStatusError) -> NoReturn:
+        """Fail with Prism's own verdict (the violated fields), not just the SDK's exception."""
+        verdicts = [f"{e.describe()}: {violations(e.response_body)}" for e in self.proxy.take()]
+        pytest.fail(f"Prism refused the request ({exc!r}): {verdicts}", pytrace=False)
 
     async def first_page(self, conversation_id: str, **kwargs: Any) -> ConversationItemList:
         """The first page of ``items.list`` (``await pager`` / ``pager.first_page()``)."""
-        if isinstance(self.client, AsyncClient):
-            page: ConversationItemList = await self.client.conversations.items.list(
-                conversation_id, **kwargs
+        try:
+            if isinstance(self.client, AsyncClient):
+                page: ConversationItemList = await self.client.conversations.items.list(
+                    conversation_id, **kwargs
+                )
+                return page
+            client = self.client
+            return await asyncio.to_thread(
+                lambda: client.conversations.items.list(conversation_id, **kwargs).first_page()
             )
-            return page
-        client = self.client
-        return await asyncio.to_thread(
-            lambda: client.conversations.items.list(conversation_id, **kwargs).first_page()
-        )
+        except APIStatusError as exc:
+            self.refused(exc)
 
 
 @pytest.fixture
@@ -141,9 +153,9 @@ async def sdk(request: pytest.FixtureRequest, static_proxy: RecordingProxy) -> A
         async with AsyncClient(
             api_key=API_KEY, base_url=static_proxy.base_url, max_retries=0
         ) as client:
-            yield Sdk("async", client)
+            yield Sdk("async", client, static_proxy)
     else:
-        yield Sdk("blocking", request.getfixturevalue("blocking_client"))
+        yield Sdk("blocking", request.getfixturevalue("blocking_client"), static_proxy)
 
 
 def accepted(proxy: RecordingProxy, operation_id: str) -> Exchange:
@@ -153,7 +165,9 @@ def accepted(proxy: RecordingProxy, operation_id: str) -> Exchange:
     exchange = sent[0]
     assert exchange.operation_id == operation_id, exchange.describe()
     assert exchange.problems == (), exchange.describe()
-    assert exchange.status == 200, f"Prism refused {exchange.describe()}: {exchange.response_body}"
+    assert exchange.status == 200, (
+        f"Prism refused {exchange.describe()}: {violations(exchange.response_body)}"
+    )
     assert exchange.headers.get("Authorization") == f"Bearer {API_KEY}"
     return exchange
 

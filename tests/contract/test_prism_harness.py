@@ -12,7 +12,7 @@ import aiohttp
 import jsonschema
 import pytest
 import yaml
-from contract_support import ROOT, PrismServer
+from contract_support import ROOT, PrismServer, RecordingProxy, violations
 
 AUTH = {"Authorization": "Bearer sk-contract-test"}
 
@@ -145,3 +145,19 @@ def test_generated_spec_is_fresh(contract_spec: pathlib.Path) -> None:
     verbatim = yaml.safe_load((ROOT / "spec" / "conversations.openapi.yaml").read_text("utf-8"))
     expected, _ = normalizer.normalize(verbatim)
     assert yaml.safe_load(contract_spec.read_text("utf-8")) == expected
+
+
+async def test_proxy_flags_what_prism_ignores(static_proxy: RecordingProxy) -> None:
+    """The proxy flags undeclared query parameters, and has Prism check bracketed array values."""
+    static_proxy.take()
+    async with aiohttp.ClientSession() as session:
+        url = f"{static_proxy.base_url}/conversations/conv_123/items"
+        async with session.get(url, headers=AUTH, params=[("foo", "1")]) as response:
+            assert response.status == 200  # Prism itself lets it through
+        params = [("include[]", "message.output_text.logprobs"), ("include[]", "bogus")]
+        async with session.get(url, headers=AUTH, params=params) as response:
+            assert response.status == 422
+    undeclared, bogus = static_proxy.take()
+    assert undeclared.problems == ("query parameter 'foo' is not declared by the spec",)
+    assert bogus.problems == ()
+    assert violations(bogus.response_body)[0].startswith("query.include.1: ")
