@@ -332,7 +332,18 @@ class AsyncClient:
             base["OpenAI-Project"] = options.project
         if idempotency_key is not None:
             base[IDEMPOTENCY_HEADER] = idempotency_key
-        return header_items(base, options.default_headers, extra)
+        merged = header_items(base, options.default_headers, extra)
+        for name, value in merged.items():
+            text: object = value  # callers' mappings do not always hold what they declare
+            if not isinstance(text, str) or any(ch in text for ch in "\r\n\0"):
+                # Refused here, naming the header but never its value (it may be the key):
+                # aiohttp would raise a bare ValueError, and CR/LF could inject headers.
+                raise InvalidRequestError(
+                    f"header {name!r} must be a string without CR, LF or NUL characters",
+                    param=f"headers[{name!r}]",
+                    limit="a single-line string",
+                )
+        return merged
 
     async def _request(
         self,

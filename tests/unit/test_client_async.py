@@ -811,3 +811,23 @@ def test_client_used_from_a_second_loop_fails_clearly(mock_api: MockAPI) -> None
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize(
+    ("api_key", "extra", "param"),
+    [
+        pytest.param(API_KEY + "\r\nX-Evil: 1", None, "headers['Authorization']", id="key-crlf"),
+        pytest.param(API_KEY, {"X-Trace": "a\nb"}, "headers['X-Trace']", id="extra-lf"),
+        pytest.param(API_KEY, {"X-Trace": 5}, "headers['X-Trace']", id="extra-not-str"),
+    ],
+)
+async def test_header_injection_is_refused(
+    mock_api: MockAPI, api_key: str, extra: dict[str, Any] | None, param: str
+) -> None:
+    """Header values with CR/LF/NUL (or not strings) are refused, without echoing the value."""
+    async with AsyncClient(api_key=api_key, base_url=BASE_URL) as c:
+        with pytest.raises(InvalidRequestError) as info:
+            await c.conversations.retrieve("conv_1", extra_headers=extra)
+    assert info.value.param == param
+    assert API_KEY not in str(info.value) + repr(info.value)
+    assert not all_calls(mock_api)
