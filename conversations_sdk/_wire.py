@@ -206,7 +206,9 @@ def build_query(params: Iterable[tuple[str, object]], extra: Mapping[str, object
     """
     pairs: list[tuple[str, object]] = list(params)
     if extra:
-        pairs = [pair for pair in pairs if pair[0] not in extra]
+        # "include" and "include[]" name the same parameter: the caller's replaces ours.
+        replaced = {key.removesuffix("[]") for key in extra}
+        pairs = [pair for pair in pairs if pair[0].removesuffix("[]") not in replaced]
         for key, value in extra.items():
             if isinstance(value, (list, tuple)):
                 name = key if key.endswith("[]") else key + "[]"

@@ -96,6 +96,13 @@ def test_build_query_extra_overrides_and_encodes() -> None:
     assert query == "order=asc&limit=7&q=a%26b%3Dc&flag=true&tags%5B%5D=x&tags%5B%5D=y"
 
 
+def test_build_query_extra_replaces_array_parameters() -> None:
+    """extra_query's include (with or without brackets) replaces the method's include[]."""
+    params = [("limit", 5), ("include[]", "a"), ("include[]", "b")]
+    assert build_query(params, {"include": ["c"]}) == "limit=5&include%5B%5D=c"
+    assert build_query(params, {"include[]": "c"}) == "limit=5&include%5B%5D=c"
+
+
 def test_header_items_later_wins_case_insensitively() -> None:
     """Caller headers replace ours regardless of case, and nothing is duplicated."""
     merged = header_items({"Authorization": "a", "Accept": "x"}, None, {"authorization": "b"})
