@@ -831,3 +831,23 @@ async def test_header_injection_is_refused(
     assert info.value.param == param
     assert API_KEY not in str(info.value) + repr(info.value)
     assert not all_calls(mock_api)
+
+
+async def test_log_records_name_the_call_not_its_content(
+    client: AsyncClient, mock_api: MockAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Logs carry method, path, status, elapsed, attempt and request id, never bodies."""
+    caplog.set_level(logging.DEBUG, logger="conversations_sdk")
+    url = BASE_URL + "/conversations"
+    mock_api.post(url, status=503, headers={"x-request-id": "req_bad"})
+    mock_api.post(url, payload=CONV, headers={"x-request-id": "req_ok"})
+    await client.conversations.create(metadata={"secret-ish": "Hello body"})
+    messages = [r.getMessage() for r in caplog.records if r.name == "conversations_sdk"]
+    assert any(
+        m.startswith("POST /conversations 503 (") and "attempt 1, request_id=req_bad" in m
+        for m in messages
+    )
+    assert any(m.startswith("retrying POST /conversations in 0.000 s") for m in messages)
+    assert any(" ms, attempt 2, request_id=req_ok)" in m for m in messages)
+    assert "Hello body" not in caplog.text
+    assert "conv_1" not in caplog.text
