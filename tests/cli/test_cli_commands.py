@@ -116,6 +116,8 @@ def test_items_add_reads_stdin_and_json_arrays(
         pytest.param(
             ["items", "add", "conv_1", "/nonexistent/x.jsonl"], "cannot read", id="no-file"
         ),
+        pytest.param(["get", "conv_1", "--timeout", "0"], "positive number", id="zero-timeout"),
+        pytest.param(["get", "conv_1", "--max-retries", "x"], "whole number", id="bad-retries"),
     ],
 )
 def test_usage_errors_exit_2(cli: CLI, argv: list[str], needle: str) -> None:
@@ -126,13 +128,23 @@ def test_usage_errors_exit_2(cli: CLI, argv: list[str], needle: str) -> None:
     assert result.out == ""
 
 
-def test_malformed_items_file_exits_2(cli: CLI, tmp_path: Path) -> None:
-    """A file that is not JSON Lines is reported by name, with exit status 2."""
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        pytest.param('{"role": "user"\n', "not JSON or JSON Lines", id="truncated"),
+        pytest.param('["just a string"]', "item 1 is not a JSON object", id="not-objects"),
+        pytest.param('{"role": "user", "content": "hi"}\n42\n', "item 2 is not", id="jsonl-scalar"),
+        pytest.param("\n\n", "no items", id="empty"),
+    ],
+)
+def test_malformed_items_file_exits_2(cli: CLI, tmp_path: Path, content: str, needle: str) -> None:
+    """An items file that is not JSON Lines of objects is reported by name, with exit status 2."""
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"role": "user"\n', encoding="utf-8")
+    bad.write_text(content, encoding="utf-8")
     result = cli("items", "add", "conv_1", str(bad))
     assert result.status == EXIT_USAGE
     assert "bad.jsonl" in result.err
+    assert needle in result.err
 
 
 def test_missing_api_key_is_a_usage_error(cli: CLI, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -232,10 +232,13 @@ def test_progress_bar_only_on_a_terminal(
     terminal = Terminal()
     with monkeypatch.context() as patch:
         patch.setattr(sys, "stderr", terminal)
-        result = cli("import", str(tmp_path / "source.jsonl"), "--key", "tty")
-    assert result.status == 0
+        result = cli("import", str(tmp_path / "source.jsonl"), "--key", "tty", "--timeout", "30")
+        exported = cli("export", result.record["id"])
+    assert result.status == exported.status == 0
     assert "import [########################] 60/60 100%" in terminal.getvalue()
-    assert result.out.count("\n") == 1  # stdout is still just the conversation
+    assert "export: 60 items" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\n")  # later messages start on a line of their own
+    assert len(exported.records) == 61  # stdout carries the data and nothing else
 
     piped = cli.ok("import", str(tmp_path / "source.jsonl"), "--key", "piped")
     assert piped.err == ""
