@@ -34,6 +34,7 @@ class Progress:
         self._enabled = enabled
         self._last_draw = 0.0
         self._drawn = False
+        self._width = 0
 
     def advance(self, count: int) -> None:
         """Record ``count`` more units done and redraw if enough time has passed."""
@@ -66,7 +67,9 @@ class Progress:
             text = f"{self.label} [{bar}] {self.done:,}/{self.total:,} {percent}%"
         else:
             text = f"{self.label}: {self.done:,} items"
-        # \r and a trailing clear-to-end-of-line keep the bar on one line as numbers shrink.
-        self._stream.write(f"\r{text}\x1b[K")
+        # Back to the line's start and pad over the previous text: plain characters only, no
+        # terminal escape codes, so any terminal (or a log that claims to be one) shows it right.
+        self._stream.write(f"\r{text.ljust(self._width)}")
+        self._width = len(text)
         self._stream.flush()
         self._drawn = True
