@@ -96,10 +96,10 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
-def _progress(label: str, *, total: int | None = None) -> Progress:
+def _progress(label: str, *, total: int | None = None, quiet: bool = False) -> Progress:
     # A bar only for a person watching: piped or redirected stderr stays silent.
     stream = sys.stderr
-    return Progress(label, stream, total=total, enabled=_isatty(stream))
+    return Progress(label, stream, total=total, enabled=not quiet and _isatty(stream))
 
 
 def _isatty(stream: IO[str]) -> bool:
@@ -693,7 +693,8 @@ def _items_delete(args: argparse.Namespace) -> int:
 @_handler
 def _export(args: argparse.Namespace) -> int:
     state = TransferState("export")
-    progress = _progress("export")
+    # Items printed to the terminal itself would be torn apart by the bar's redraws.
+    progress = _progress("export", quiet=args.output is None and _isatty(sys.stdout))
     if args.output is None:
         out: IO[str] = sys.stdout
     else:
