@@ -44,6 +44,7 @@ def test_export_writes_conversation_then_items_oldest_first(cli: CLI, tmp_path: 
     assert cli.ok("export", cid).records == records  # stdout gives the same lines
 
 
+@pytest.mark.slow
 def test_round_trip_of_5000_items_is_identical_apart_from_ids(cli: CLI, tmp_path: Path) -> None:
     """export -> import -> export of 5,000 items gives the same file apart from ids and timestamps."""
     write_export(tmp_path / "source.jsonl", 5000, metadata={"topic": "big", "lang": "fr"})
