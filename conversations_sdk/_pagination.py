@@ -8,19 +8,17 @@ error: silently stopping would lose history, and looping would never end.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from ._errors import ResponseValidationError
-
-if TYPE_CHECKING:
-    from .models import ConversationItemList
+from .models import ConversationItemList
 
 __all__ = ["AsyncPager"]
 
 _T = TypeVar("_T")
 
 #: Fetches one page: the cursor (``None`` for the first page) in, the page out.
-PageFetcher = Callable[["str | None"], Awaitable["ConversationItemList"]]
+PageFetcher = Callable[[str | None], Awaitable[ConversationItemList]]
 
 
 class AsyncPager(Generic[_T]):

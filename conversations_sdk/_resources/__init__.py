@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from .._client import _RAW_SINK
 from .._converter import structure_response
+from .._pagination import AsyncPager
 from .._wire import RawResponse
-
-if TYPE_CHECKING:
-    from .._pagination import AsyncPager
-    from ..models import ConversationItemList
+from ..models import ConversationItemList
 
 __all__ = ["RawMethod", "RawPagerMethod", "RawView", "structurer"]
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+# Imported at runtime (no cycle: the package __init__ already imports _client) so that
+# typing.get_type_hints() resolves every annotation, for Sphinx and the blocking facade.
+from .._client import AsyncClient, Timeout
 from .._converter import unstructure_body
 from .._params import NOT_GIVEN, NotGiven, check_items, check_metadata
 from .._wire import build_path
-from ..models import Conversation, ConversationDeletedResource
+from ..models import Conversation, ConversationDeletedResource, InputItem
 from . import RawMethod, RawView, structurer
 from .items import AsyncItems, AsyncItemsWithRawResponse
-
-if TYPE_CHECKING:
-    from .._client import AsyncClient, Timeout
-    from ..models import InputItem
 
 __all__ = ["AsyncConversations", "AsyncConversationsWithRawResponse"]
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 
+# Imported at runtime (no cycle: the package __init__ already imports _client) so that
+# typing.get_type_hints() resolves every annotation, for Sphinx and the blocking facade.
+from .._client import AsyncClient, Timeout
 from .._converter import unstructure_body
 from .._pagination import AsyncPager
 from .._params import (
@@ -17,12 +20,8 @@ from .._params import (
     check_order,
 )
 from .._wire import build_path
-from ..models import Conversation, ConversationItem, ConversationItemList
+from ..models import Conversation, ConversationItem, ConversationItemList, InputItem
 from . import RawMethod, RawPagerMethod, RawView, structurer
-
-if TYPE_CHECKING:
-    from .._client import AsyncClient, Timeout
-    from ..models import InputItem
 
 __all__ = ["AsyncItems", "AsyncItemsWithRawResponse"]
 

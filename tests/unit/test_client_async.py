@@ -866,3 +866,15 @@ async def test_returned_models_carry_the_request_id(client: AsyncClient, mock_ap
     )
     conversation = await client.conversations.retrieve("conv_1")
     assert conversation.request_id == "req_m"  # type: ignore[attr-defined]
+
+
+def test_annotations_resolve_at_runtime() -> None:
+    """typing.get_type_hints works on every public method (Sphinx and the blocking facade use it)."""
+    import typing
+
+    for cls in (AsyncConversations, AsyncItems):
+        for name in ("create", "retrieve", "update", "delete", "list"):
+            method = getattr(cls, name, None)
+            if method is not None:
+                assert "timeout" in typing.get_type_hints(method)
+    assert "retry" in typing.get_type_hints(AsyncClient.__init__)
