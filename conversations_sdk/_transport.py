@@ -148,6 +148,8 @@ class Transport:
         # encoded=True: _wire already encoded each path segment; re-quoting could undo that.
         url = URL(request.url, encoded=True)
         kwargs: dict[str, Any] = {}
+        # Method and path (IDs, never the query or headers) say which call failed.
+        where = f"{request.method} {request.path}"
         proxy = self._proxy_for(url)
         if proxy is not None:
             kwargs["proxy"] = proxy
@@ -168,18 +170,21 @@ class Transport:
         except aiohttp.ClientResponseError as exc:
             # Its repr holds request_info, whose headers include Authorization: never chain it.
             raise _connection_error(
-                f"Connection error: {type(exc).__name__} (status {exc.status})"
+                f"Connection error on {where}: {type(exc).__name__} (status {exc.status})"
             ) from None
         except (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError) as exc:
             raise _connection_error(
-                f"TLS certificate verification failed: {_describe(exc)}", retryable=False
+                f"TLS certificate verification failed on {where}: {_describe(exc)}",
+                retryable=False,
             ) from exc
         except aiohttp.InvalidURL as exc:
-            raise _connection_error(f"Invalid URL: {_describe(exc)}", retryable=False) from exc
+            raise _connection_error(
+                f"Invalid URL for {where}: {_describe(exc)}", retryable=False
+            ) from exc
         except (asyncio.TimeoutError, TimeoutError) as exc:
-            raise APITimeoutError(f"Request timed out: {_describe(exc)}") from exc
+            raise APITimeoutError(f"Request timed out on {where}: {_describe(exc)}") from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(f"Connection error: {_describe(exc)}") from exc
+            raise _connection_error(f"Connection error on {where}: {_describe(exc)}") from exc
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         cap = self._max_response_size

@@ -199,6 +199,7 @@ async def test_refused_connection_is_retried(fault_server: FaultServer) -> None:
         with pytest.raises(APIConnectionError) as info:
             await client.conversations.retrieve("conv_1")
         assert isinstance(info.value.__cause__, aiohttp.ClientConnectorError)
+        assert "GET /conversations/conv_1" in str(info.value)
         assert_no_leaked_connections(client)
 
 
