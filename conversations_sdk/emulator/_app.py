@@ -427,57 +427,141 @@ def _normalise_items(
 
 
 def _normalise_item(state: _State, tx: Transaction, item: JSONObject, param: str) -> JSONObject:
-    """Turn one input item into the item the API would store (fresh id, defaults filled in)."""
+    """Turn one input item into the item the API would store (fresh id, defaults filled in).
+
+    The stored item must validate against the spec's resource schema for its type, so a client
+    reading it back never sees a shape the spec does not promise.
+    """
     item_type = item.get("type")
     if item_type == "item_reference" or (item_type is None and "role" not in item):
         source = tx.find_item(str(item.get("id")))
         if source is None:
             raise _not_found("Item", str(item.get("id")))
-        stored = dict(source)
-        stored["id"] = new_id(ID_PREFIXES.get(str(stored.get("type")), "item"))
-        return stored
+        return {**source, "id": new_id(ID_PREFIXES.get(str(source.get("type")), "item"))}
     if item_type in (None, "message"):
-        stored = _normalise_message(item)
+        candidates = [_normalise_message(item)]
     else:
-        # Absent and null mean the same on input; stored items leave such keys out.
-        stored = {k: v for k, v in item.items() if v is not None}
-        schemas = state.resource_schemas.get(str(item_type), [])
-        if any("status" in _properties(state, s) for s in schemas):
-            stored.setdefault("status", "completed")
-    item_id = new_id(ID_PREFIXES.get(str(stored["type"]), "item"))
-    stored = {"id": item_id, **{k: v for k, v in stored.items() if k != "id"}}
-    schemas = state.resource_schemas.get(str(stored["type"]), [])
+        # Input params allow null where resources want a value or no key: try both readings.
+        candidates = [dict(item), {k: v for k, v in item.items() if v is not None}]
+    stored_type = str(candidates[0]["type"])
+    schemas = state.resource_schemas.get(stored_type, [])
     if not schemas:
         raise APIProblem(
             400,
-            f"Items of type {stored['type']!r} cannot be stored in a conversation.",
+            f"Items of type {stored_type!r} cannot be stored in a conversation.",
             param=f"{param}.type",
             code="invalid_value",
         )
+    item_id = new_id(ID_PREFIXES.get(stored_type, "item"))
     problem: ValidationProblem | None = None
     for schema in schemas:
-        try:
-            state.validator.validate(stored, schema, param)
-        except ValidationProblem as exc:
-            problem = exc
-        else:
-            return stored
-    assert problem is not None  # noqa: S101 - schemas is non-empty
+        properties, required = _flatten(state, schema)
+        for candidate in candidates:
+            stored = _with_defaults(state, candidate, properties, required)
+            stored = {"id": item_id, **{k: v for k, v in stored.items() if k != "id"}}
+            try:
+                state.validator.validate(stored, schema, param)
+            except ValidationProblem as exc:
+                problem = problem or exc
+            else:
+                return stored
+    assert problem is not None  # noqa: S101 - schemas and candidates are non-empty
     raise APIProblem(
         400,
-        f"This {stored['type']} item cannot be stored as sent: {problem.message}",
+        f"This {stored_type} item cannot be stored as sent: {problem.message}",
         param=problem.param,
         code="invalid_value",
     )
 
 
-def _properties(state: _State, schema: Mapping[str, Any]) -> set[str]:
+def _flatten(state: _State, schema: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """Return the properties and required names of an object schema, through $ref and allOf."""
     if "$ref" in schema:
-        return _properties(state, state.validator.resolve(schema["$ref"]))
-    names = set(schema.get("properties", {}))
+        return _flatten(state, state.validator.resolve(schema["$ref"]))
+    properties = dict(schema.get("properties", {}))
+    required = set(schema.get("required", ()))
     for sub in schema.get("allOf", ()):
-        names |= _properties(state, sub)
-    return names
+        more, needed = _flatten(state, sub)
+        properties.update(more)
+        required |= needed
+    return properties, required
+
+
+def _with_defaults(
+    state: _State, item: JSONObject, properties: Mapping[str, Any], required: set[str]
+) -> JSONObject:
+    """Fill what a stored item must have and the input may omit: status, then required fields."""
+    stored = dict(item)
+    if "status" in properties and stored.get("status") is None:
+        options = _enum(state, properties["status"])
+        stored["status"] = "completed" if not options or "completed" in options else options[0]
+    for name in sorted(required - stored.keys()):
+        if name != "id" and name in properties:
+            stored[name] = _minimal(state, properties[name], 0)
+    return {
+        k: _complete(state, v, properties[k], 0) if k in properties else v
+        for k, v in stored.items()
+    }
+
+
+def _complete(state: _State, value: Any, schema: Mapping[str, Any], depth: int) -> Any:
+    """Add the required fields a nested input object may omit (``action.timeout_ms``: null)."""
+    while "$ref" in schema:
+        schema = state.validator.resolve(schema["$ref"])
+    if depth > 8 or not isinstance(value, (list, dict)):
+        return value
+    for alternative in [*schema.get("anyOf", ()), *schema.get("oneOf", ())]:
+        candidate = _complete(state, value, alternative, depth + 1)
+        if state.validator.is_valid(candidate, alternative):
+            return candidate
+    if isinstance(value, list):
+        items = schema.get("items")
+        if not isinstance(items, Mapping):
+            return value
+        return [_complete(state, v, items, depth + 1) for v in value]
+    properties, required = _flatten(state, schema)
+    out = {
+        k: _complete(state, v, properties[k], depth + 1) if k in properties else v
+        for k, v in value.items()
+        # A null the param allowed but the resource does not means "absent".
+        if not (v is None and k in properties and not state.validator.is_valid(None, properties[k]))
+    }
+    for name in sorted(required - out.keys()):
+        if name in properties:
+            out[name] = _minimal(state, properties[name], depth + 1)
+    return out
+
+
+def _enum(state: _State, schema: Mapping[str, Any]) -> list[Any]:
+    while "$ref" in schema:
+        schema = state.validator.resolve(schema["$ref"])
+    options = list(schema.get("enum", ()))
+    for alternative in schema.get("anyOf", ()):
+        options += _enum(state, alternative)
+    return options
+
+
+def _minimal(state: _State, schema: Mapping[str, Any], depth: int) -> Any:
+    """The emptiest value a schema accepts: null, its default, its first enum value, "" or []."""
+    while "$ref" in schema:
+        schema = state.validator.resolve(schema["$ref"])
+    if "default" in schema:
+        return schema["default"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    alternatives = list(schema.get("anyOf", ())) + list(schema.get("oneOf", ()))
+    if any(alt.get("type") == "null" for alt in alternatives):
+        return None
+    if alternatives and depth < 4:
+        return _minimal(state, alternatives[0], depth + 1)
+    kind = schema.get("type")
+    empties: dict[str, Any] = {"string": "", "integer": 0, "number": 0, "boolean": False}
+    if kind == "array":
+        return []
+    if kind == "object" and depth < 4:
+        properties, required = _flatten(state, schema)
+        return {n: _minimal(state, properties[n], depth + 1) for n in required if n in properties}
+    return empties.get(str(kind))
 
 
 def _normalise_message(item: JSONObject) -> JSONObject:
@@ -545,12 +629,20 @@ async def update_conversation(request: web.Request) -> web.Response:
     """POST /v1/conversations/{conversation_id}"""
     state = _state(request)
     conversation_id = request.match_info["conversation_id"]
-    body = await _read_json(request, required=True)
-    _validate(state, body, state.schemas["UpdateConversationBody"])
-    metadata = _check_metadata(body["metadata"])
+    raw = await request.read()
+    body: JSONObject | None = None
+    metadata: JSONObject | None = None
+    # The spec makes this body optional: without one there is nothing to change.
+    if raw.strip():
+        body = await _read_json(request, required=True)
+        _validate(state, body, state.schemas["UpdateConversationBody"])
+        metadata = _check_metadata(body["metadata"])
 
     def operation(tx: Transaction) -> tuple[int, JSONObject]:
-        conversation = tx.update_metadata(conversation_id, metadata)
+        if metadata is None:
+            conversation = tx.get_conversation(conversation_id)
+        else:
+            conversation = tx.update_metadata(conversation_id, metadata)
         if conversation is None:
             raise _not_found("Conversation", conversation_id)
         return 200, conversation
@@ -632,11 +724,12 @@ async def list_items(request: web.Request) -> web.Response:
         if after is not None:
             after_seq = tx.item_seq(conversation_id, after)
             if after_seq is None:
+                # An unknown cursor is an unknown id, like any other: 404, naming the parameter.
                 raise APIProblem(
-                    400,
-                    f"Invalid 'after': no item with id '{after}' in this conversation.",
+                    404,
+                    f"Item with id '{after}' not found in this conversation (param 'after').",
                     param="after",
-                    code="invalid_value",
+                    code="not_found",
                 )
         items, has_more = tx.list_items(
             conversation_id, after_seq=after_seq, limit=limit, ascending=ascending

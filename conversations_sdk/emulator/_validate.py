@@ -9,7 +9,7 @@ Semantics chosen on purpose:
 - ``oneOf`` is checked as "at least one alternative matches". The spec's unions overlap (a user
   message with a list of parts is both an ``EasyInputMessage`` and an ``InputMessage``); the real
   API accepts such bodies, and strict "exactly one" would reject them.
-- ``format`` is not asserted (``uri``, ``unixtime``, ``float`` are annotations for us).
+- ``format`` is asserted for ``uri`` only (``unixtime`` and ``float`` are annotations).
 - ``$recursiveRef: "#"`` resolves to the nearest enclosing component with ``$recursiveAnchor``.
 
 The validator stops at the first problem and reports it with the parameter path the API would use
@@ -23,6 +23,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = ["SchemaValidator", "ValidationProblem"]
+
+# RFC 3986 absolute URI, loosely: a scheme, a colon, then only characters a URI may contain.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -189,6 +192,8 @@ class SchemaValidator:
                     f"'{where}' is too short: at least {schema['minLength']} characters.",
                     path or None,
                 )
+            if schema.get("format") == "uri" and not _URI.fullmatch(value):
+                raise ValidationProblem(f"'{where}' must be an absolute URI.", path or None)
             pattern = schema.get("pattern")
             if isinstance(pattern, str) and not self._pattern(pattern).search(value):
                 raise ValidationProblem(
@@ -284,23 +289,23 @@ class SchemaValidator:
         # field of *their* item type is wrong rather than that no item type matched.
         tag = value.get("type") if isinstance(value, dict) else None
         if isinstance(tag, str):
-            tagged = [(option, failed, self._tags(option)) for option, failed in problems]
-            for _, failed, tags in tagged:
+            tagged = [(option, problem, self._tags(option)) for option, problem in problems]
+            for _, chosen, tags in tagged:
                 if tag in tags:
-                    raise failed
+                    raise chosen
             if tagged and all(tags for _, _, tags in tagged):
                 where = _join(path, "type")
                 raise ValidationProblem(
                     f"Invalid value for '{where}': {tag!r} is not supported.", where
                 )
             # Some alternative does not pin `type` (a recursive reference, a free-form object).
-            for option, failed, tags in tagged:
+            for option, untagged, tags in tagged:
                 if not tags and self._accepts_type(option, value):
-                    raise failed
+                    raise untagged
         # Otherwise the first alternative of the value's JSON type explains best what to fix.
-        for option, failed in problems:
+        for option, typed in problems:
             if self._accepts_type(option, value):
-                raise failed
+                raise typed
         raise ValidationProblem(
             f"Invalid value for '{path or 'body'}': it matches none of the allowed forms.",
             path or None,

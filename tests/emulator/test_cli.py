@@ -19,7 +19,7 @@ def _post(base_url: str, path: str, body: object, key: str | None = None) -> dic
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - loopback URL we built
         base_url + path, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback URL we built
@@ -98,7 +98,7 @@ def test_fault_flags_build_the_faults() -> None:
 
 def test_non_loopback_bind_without_key_exits_with_an_error() -> None:
     """Binding 0.0.0.0 without --api-key stops before binding, with a message and status 2."""
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+    result = subprocess.run(
         [sys.executable, "-m", "conversations_sdk.emulator", "--host", "0.0.0.0", "--port", "0"],  # noqa: S104
         capture_output=True,
         text=True,

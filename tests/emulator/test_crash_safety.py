@@ -83,9 +83,11 @@ async def test_sigkill_never_corrupts_or_loses_acknowledged_writes(tmp_path) -> 
     """Across kill/restart cycles: integrity ok, every acked item present once, per-writer order kept."""
     db = tmp_path / "crash.db"
     served = await asyncio.to_thread(ServedEmulator, ["--port", "0", "--db", str(db)])
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{served.base_url}/conversations", json={}) as response:
-            conversation_id = (await response.json())["id"]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{served.base_url}/conversations", json={}) as response,
+    ):
+        conversation_id = (await response.json())["id"]
     all_acked: dict[str, list[str]] = {}
     total = 0
     for cycle in range(CYCLES):

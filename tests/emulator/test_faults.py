@@ -90,13 +90,17 @@ async def test_closing_ends_a_stall_promptly() -> None:
     emulator = Emulator(faults=Faults(mode="stall", stall_seconds=600))
     await emulator.start()
     async with aiohttp.ClientSession() as session:
-        request = asyncio.create_task(session.post(f"{emulator.base_url}/conversations", json={}))
-        while emulator.faults_injected == 0:  # the stall has begun once it is counted
+
+        async def create() -> bytes:
+            async with session.post(f"{emulator.base_url}/conversations", json={}) as response:
+                return await response.read()
+
+        request = asyncio.create_task(create())
+        while emulator.faults_injected == 0:  # noqa: ASYNC110 - sleep(0) only yields to the server
             await asyncio.sleep(0)
         await asyncio.wait_for(emulator.aclose(), 10)
         with pytest.raises(aiohttp.ClientError):
-            response = await request
-            await response.read()
+            await request
 
 
 async def test_fraction_and_seed_make_failures_reproducible(api: API, emulator: Emulator) -> None:
@@ -150,7 +154,7 @@ def test_threaded_emulator_serves_blocking_code_and_takes_faults() -> None:
 
     with ThreadedEmulator() as emulator:
         assert emulator.base_url.startswith("http://127.0.0.1:")
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - loopback URL we built
             f"{emulator.base_url}/conversations", data=b"{}", method="POST"
         )
         with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback URL we built
