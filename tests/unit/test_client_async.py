@@ -23,6 +23,7 @@ from conversations_sdk import (
     AsyncClient,
     AsyncConversations,
     AsyncItems,
+    AsyncPager,
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
@@ -727,7 +728,7 @@ def test_client_settings_are_validated() -> None:
 
 def test_public_classes_live_at_the_package_root() -> None:
     """Reprs, pickles and docs show conversations_sdk, not private modules."""
-    for cls in (AsyncClient, AsyncConversations, AsyncItems, RawResponse, RetryPolicy):
+    for cls in (AsyncClient, AsyncConversations, AsyncItems, AsyncPager, RawResponse, RetryPolicy):
         assert cls.__module__ == "conversations_sdk"
 
 
