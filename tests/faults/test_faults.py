@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gzip
 import tracemalloc
@@ -221,3 +222,21 @@ async def test_stall_mid_body_times_out(fault_server: FaultServer) -> None:
         with pytest.raises(APITimeoutError):
             await client.conversations.retrieve("conv_1")
         assert_no_leaked_connections(client)
+
+
+async def test_concurrent_calls_share_a_bounded_pool(fault_server: FaultServer) -> None:
+    """200 concurrent calls through a 5-connection pool all succeed and leave nothing checked out."""
+    fault_server.then(ok())
+    async with AsyncClient(
+        api_key=API_KEY, base_url=fault_server.url, connection_limit=5
+    ) as client:
+        results = await asyncio.gather(
+            *(client.conversations.retrieve("conv_1") for _ in range(200))
+        )
+        assert {r.id for r in results} == {"conv_1"}
+        session = client._transport.session
+        assert session is not None
+        assert session.connector is not None
+        assert session.connector.limit == 5
+        assert_no_leaked_connections(client)
+    assert len(fault_server.requests) == 200
