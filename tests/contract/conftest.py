@@ -226,8 +226,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _CHECKED:
         counts = ", ".join(f"{name} {proxy.total}" for name, proxy in sorted(_CHECKED.items()))
         terminalreporter.write_line(f"contract: requests checked by Prism: {counts}")
-    for operation_id, (checked, discarded) in sorted(DYNAMIC_STATS.items()):
+    for operation_id, (checked, discarded, cross) in sorted(DYNAMIC_STATS.items()):
         terminalreporter.write_line(
-            f"contract: dynamic {operation_id}: {checked} responses checked, "
-            f"{discarded} discarded (Prism could not generate a valid body)"
+            f"contract: dynamic {operation_id}: {checked} responses parsed and round-tripped "
+            f"({cross} also validated by tests/spec_validation.py), {discarded} discarded "
+            "(Prism could not generate a valid body)"
         )

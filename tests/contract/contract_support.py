@@ -33,8 +33,9 @@ from aiohttp import web
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: Request header carrying a test's own tag for one call, so concurrent calls can be told apart.
 CALL_TAG = "x-contract-call"
-#: operation id -> (responses checked, Prism answers discarded), for the closing summary.
-DYNAMIC_STATS: dict[str, tuple[int, int]] = {}
+#: operation id -> (responses checked, Prism answers discarded, bodies also checked by
+#: tests/spec_validation.py), for the closing summary.
+DYNAMIC_STATS: dict[str, tuple[int, int, int]] = {}
 # Not forwarded: they describe one hop, and aiohttp sets its own.
 _HOP_HEADERS = frozenset(
     {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "keep-alive"}
@@ -61,6 +62,7 @@ class Operation:
 
     operation_id: str
     method: str
+    template: str
     pattern: re.Pattern[str]
     query_params: Mapping[str, Mapping[str, Any]]  # name -> schema
 
@@ -79,7 +81,9 @@ def spec_operations(spec: Mapping[str, Any]) -> list[Operation]:
                 if p.get("in") == "query"
             }
             operations.append(
-                Operation(op["operationId"], method.upper(), re.compile(f"^{regex}$"), params)
+                Operation(
+                    op["operationId"], method.upper(), template, re.compile(f"^{regex}$"), params
+                )
             )
     return operations
 
