@@ -22,6 +22,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "sdk_refs",  # short names in docstrings (`AsyncClient`) resolve to the public modules
+    "bench_table",  # performance.md renders _static/bench.json, the benchmark's own output
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 # Never execute notebooks while building: their outputs are stored (and checked by another session).
