@@ -64,6 +64,9 @@ _log = logging.getLogger("conversations_sdk")
 # loop can never make Ctrl-C feel ignored.
 _CANCEL_GRACE_SECONDS = 5.0
 
+# Longest a blocked call goes without checking for Ctrl-C (see _Runner.run).
+_SIGNAL_CHECK_SECONDS = 0.2
+
 # create_task(context=...) exists from 3.11: there the caller's contextvars (tracing ids, ...) follow
 # the call onto the loop thread, as they would across an ``await``.
 _TASK_CONTEXT = sys.version_info >= (3, 11)
@@ -128,6 +131,16 @@ class _Loop:
         if pending:
             await asyncio.wait(pending)
         await self.client.aclose()
+
+    def abandon(self) -> None:
+        """In a forked child: mark the parent's portal as not running, so nothing waits for it.
+
+        The portal's context manager is still suspended; when it is collected (at the latest at
+        interpreter exit) it would ask the dead loop to stop and wait forever. A portal that knows
+        it is not running makes that a no-op. The attribute is anyio's (4.5 to at least 4.16).
+        """
+        with contextlib.suppress(AttributeError):
+            self.portal._event_loop_thread_id = None
 
     def stop(self) -> None:
         try:
@@ -197,6 +210,7 @@ class _Runner:
         # and spam "unclosed" warnings) and start afresh on the next call.
         self._lock = threading.Lock()  # may have been held by a thread that does not exist here
         if self._open is not None:
+            self._open.abandon()
             _ABANDONED_AFTER_FORK.append(self._open)
             self._open = None
             self._client = self._factory()
@@ -222,7 +236,11 @@ class _Runner:
                     raise ClientClosedError("the client is closed; create a new Client")
                 scheduled = True
                 opened.loop.call_soon_threadsafe(opened.spawn, call)
-            call.done.acquire()
+            # A signal landing just before the thread blocks in acquire() is not seen until the
+            # acquire returns (CPython checks for signals only on EINTR or between bytecodes), so
+            # wait in slices: Ctrl-C is then honoured within one slice even in that race.
+            while not call.done.acquire(timeout=_SIGNAL_CHECK_SECONDS):
+                pass
         except BaseException:
             if not scheduled:
                 coro.close()  # never started: close it so it is not reported as "never awaited"

@@ -1,0 +1,324 @@
+"""The blocking Client against the emulator: same API as the async side, threads, loops, lifecycle.
+
+Every call here crosses real loopback HTTP (127.0.0.1) to the threaded emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import pickle
+import socket
+import threading
+from typing import Any
+
+import pytest
+
+import conversations_sdk
+from conversations_sdk import (
+    AsyncClient,
+    AsyncConversations,
+    AsyncItems,
+    Client,
+    ClientClosedError,
+    Conversations,
+    InvalidRequestError,
+    Items,
+    NotFoundError,
+    Pager,
+    RetryPolicy,
+)
+from conversations_sdk.emulator import ThreadedEmulator
+
+API_KEY = "sk-test-CANARY-blocking-0123456789"
+
+
+def _public_methods(cls: type) -> dict[str, Any]:
+    return {
+        name: member
+        for name, member in vars(cls).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    }
+
+
+def _loop_thread(client: Client) -> threading.Thread:
+    opened = client._runner._open
+    assert opened is not None
+    (thread,) = [t for t in threading.enumerate() if t.ident == opened.thread_id]
+    return thread
+
+
+def _text(item: Any) -> str:
+    """The text of a one-part message item."""
+    return str(item.content[0].text)
+
+
+def _message(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+# -- parity ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("async_cls", "blocking_cls"),
+    [
+        pytest.param(AsyncConversations, Conversations, id="conversations"),
+        pytest.param(AsyncItems, Items, id="items"),
+    ],
+)
+def test_every_async_method_has_a_blocking_twin(async_cls: type, blocking_cls: type) -> None:
+    """Each public async method has a blocking twin with the same parameters and docstring."""
+    async_methods = _public_methods(async_cls)
+    assert async_methods, "no public methods found: the parity test would pass vacuously"
+    for name, method in async_methods.items():
+        twin = getattr(blocking_cls, name, None)
+        assert twin is not None, f"{blocking_cls.__name__}.{name} is missing"
+        assert inspect.signature(twin).parameters == inspect.signature(method).parameters, name
+        assert twin.__doc__ == method.__doc__, name
+
+
+def test_resource_properties_have_blocking_twins() -> None:
+    """Sub-resources reachable from the async side (``conversations.items``) exist on the blocking side."""
+    async_props = {n for n, m in vars(AsyncConversations).items() if isinstance(m, property)}
+    blocking_props = {n for n, m in vars(Conversations).items() if isinstance(m, property)}
+    # with_raw_response is the async side's raw view; the blocking side does not offer it yet.
+    assert async_props - {"with_raw_response"} <= blocking_props
+
+
+def test_client_takes_the_async_client_arguments() -> None:
+    """Client's constructor has exactly AsyncClient's parameters, so code ports by renaming."""
+    assert inspect.signature(Client).parameters == inspect.signature(AsyncClient).parameters
+
+
+def test_public_names_report_the_package() -> None:
+    """The blocking classes present themselves as conversations_sdk.X in reprs and docs."""
+    for name in ("Client", "Conversations", "Items", "Pager"):
+        assert getattr(conversations_sdk, name).__module__ == "conversations_sdk"
+
+
+# -- behaviour against the emulator ------------------------------------------------------------------
+
+
+def test_crud_round_trip(blocking_client: Client) -> None:
+    """The eight operations work and return the same model types as the async client."""
+    convs = blocking_client.conversations
+    conv = convs.create(metadata={"topic": "demo"}, items=[_message("hello")])
+    assert convs.retrieve(conv.id) == conv
+    assert convs.update(conv.id, metadata={"topic": "b"}).metadata == {"topic": "b"}
+    added = convs.items.create(conv.id, items=[_message("again")])
+    assert len(added.data) == 1
+    item_id = added.data[0].id
+    assert item_id is not None
+    item = convs.items.retrieve(item_id, conversation_id=conv.id)
+    assert item == added.data[0]
+    assert convs.items.delete(item_id, conversation_id=conv.id).id == conv.id
+    assert convs.delete(conv.id).deleted is True
+    with pytest.raises(NotFoundError):
+        convs.retrieve(conv.id)
+
+
+def test_pager_walks_every_page(blocking_client: Client) -> None:
+    """items.list returns a Pager that yields every item across pages, in order."""
+    convs = blocking_client.conversations
+    conv = convs.create(items=[_message(f"m{i}") for i in range(7)])
+    pager = convs.items.list(conv.id, limit=2, order="asc")
+    assert isinstance(pager, Pager)
+    texts = [_text(item) for item in pager]
+    assert texts == [f"m{i}" for i in range(7)]
+    pages = list(convs.items.list(conv.id, limit=2, order="asc").pages())
+    assert [len(p.data) for p in pages] == [2, 2, 2, 1]
+    first = convs.items.list(conv.id, limit=3, order="asc").first_page()
+    assert [_text(i) for i in first.data] == ["m0", "m1", "m2"]
+
+
+def test_bad_arguments_fail_before_sending(blocking_client: Client) -> None:
+    """Limits are checked by the same code as the async side: InvalidRequestError, nothing sent."""
+    too_many = {f"k{i}": "v" for i in range(17)}
+    with pytest.raises(InvalidRequestError) as info:
+        blocking_client.conversations.create(metadata=too_many)
+    assert info.value.param == "metadata"
+    with pytest.raises(InvalidRequestError):
+        blocking_client.conversations.items.list("conv_1", limit=0)
+
+
+async def test_errors_match_the_async_client(
+    blocking_client: Client, emulator: ThreadedEmulator
+) -> None:
+    """A failing call raises the same class with the same attributes as the async client."""
+    with pytest.raises(NotFoundError) as blocking_info:
+        blocking_client.conversations.retrieve("conv_missing")
+    async with AsyncClient(api_key=API_KEY, base_url=emulator.base_url) as aclient:
+        with pytest.raises(NotFoundError) as async_info:
+            await aclient.conversations.retrieve("conv_missing")
+    b, a = blocking_info.value, async_info.value
+    assert type(b) is type(a)
+    for attr in ("status_code", "type", "code", "param", "body", "message"):
+        assert getattr(b, attr) == getattr(a, attr), attr
+    assert b.request_id
+    assert b.request_id != a.request_id
+
+
+def test_32_threads_share_one_client(blocking_client: Client) -> None:
+    """32 threads calling one client at once each get their own conversation: none lost or crossed."""
+    n = 32
+    barrier = threading.Barrier(n)
+    seen: dict[int, tuple[str, str]] = {}
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            conv = blocking_client.conversations.create(metadata={"thread": str(i)})
+            again = blocking_client.conversations.retrieve(conv.id)
+            seen[i] = (again.id, (again.metadata or {})["thread"])
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(seen) == list(range(n))
+    assert all(thread == str(i) for i, (_, thread) in seen.items())
+    assert len({conv_id for conv_id, _ in seen.values()}) == n
+
+
+async def test_blocking_client_inside_a_running_loop(blocking_client: Client) -> None:
+    """An async def (like a notebook cell) can call the blocking client directly."""
+    asyncio.get_running_loop()
+    conv = blocking_client.conversations.create(metadata={"where": "inside a loop"})
+    assert blocking_client.conversations.retrieve(conv.id).metadata == {"where": "inside a loop"}
+
+
+# -- lifecycle -----------------------------------------------------------------------------------------
+
+
+def test_with_block_closes_session_and_thread(emulator: ThreadedEmulator) -> None:
+    """Leaving ``with`` closes the async client's session and stops the loop thread."""
+    with Client(api_key=API_KEY, base_url=emulator.base_url) as client:
+        client.conversations.create()
+        thread = _loop_thread(client)
+        async_client = client._runner.peek_client()
+    assert async_client.is_closed
+    assert not thread.is_alive()
+    assert client.is_closed
+    with pytest.raises(ClientClosedError):
+        client.conversations.create()
+    with pytest.raises(ClientClosedError), client:
+        pass
+
+
+def test_unclosed_client_is_cleaned_at_garbage_collection(emulator: ThreadedEmulator) -> None:
+    """A client dropped without close() stops its thread and closes its session, warning-free."""
+    client = Client(api_key=API_KEY, base_url=emulator.base_url)
+    client.conversations.create()
+    thread = _loop_thread(client)
+    async_client = client._runner.peek_client()
+    del client
+    gc.collect()
+    assert not thread.is_alive()
+    assert async_client.is_closed
+
+
+def test_unused_client_starts_no_thread(emulator: ThreadedEmulator) -> None:
+    """Creating and closing a client that made no call starts no loop thread."""
+    before = set(threading.enumerate())
+    client = Client(api_key=API_KEY, base_url=emulator.base_url)
+    assert "closed" not in repr(client)
+    client.close()
+    assert set(threading.enumerate()) == before
+
+
+def test_session_argument_is_refused() -> None:
+    """A session made on another loop cannot serve the client's private loop: clear error."""
+
+    class FakeSession:
+        pass
+
+    with pytest.raises(InvalidRequestError, match="session"):
+        Client(api_key=API_KEY, session=FakeSession())  # type: ignore[arg-type]
+
+
+def test_bad_settings_fail_at_construction() -> None:
+    """Out-of-range settings fail when the Client is built, as they do for AsyncClient."""
+    with pytest.raises(InvalidRequestError):
+        Client(api_key=API_KEY, max_retries=-1)
+
+
+def test_repr_is_short_and_secret_free(emulator: ThreadedEmulator) -> None:
+    """repr(client) names the base URL only, and a client refuses to be pickled."""
+    with Client(api_key=API_KEY, base_url=emulator.base_url) as client:
+        text = repr(client)
+        assert text == f"<Client base_url={emulator.base_url!r}>"
+        assert API_KEY not in text
+        assert API_KEY not in repr(client.conversations)
+        with pytest.raises(TypeError):
+            pickle.dumps(client)
+
+
+# -- Ctrl-C against a stalled server ----------------------------------------------------------------
+
+
+class StalledServer:
+    """A loopback server that reads a request, never answers, and notes when the client hangs up."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.got_request = threading.Event()
+        self.dropped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.settimeout(30)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            self.got_request.set()
+            try:
+                while conn.recv(65536):
+                    pass
+                self.dropped.set()  # EOF: the client closed the connection
+            except OSError:
+                self.dropped.set()
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(5)
+
+
+def test_keyboard_interrupt_drops_the_inflight_request() -> None:
+    """Ctrl-C during a call cancels the request: the server sees the connection closed."""
+    import signal
+
+    server = StalledServer()
+    main = threading.get_ident()
+
+    def interrupt() -> None:
+        if server.got_request.wait(10):
+            signal.pthread_kill(main, signal.SIGINT)
+
+    helper = threading.Thread(target=interrupt)
+    try:
+        with Client(
+            api_key=API_KEY,
+            base_url=f"http://127.0.0.1:{server.port}/v1",
+            max_retries=0,
+            timeout=30,
+            retry=RetryPolicy.no_backoff(),
+        ) as client:
+            helper.start()
+            with pytest.raises(KeyboardInterrupt):
+                client.conversations.retrieve("conv_stalled")
+            # The interrupt propagated only after the cancellation reached the loop.
+            assert server.dropped.wait(5)
+    finally:
+        helper.join()
+        server.close()
