@@ -27,11 +27,16 @@ from conversations_sdk.models import (
     FunctionToolCall,
     InputFileContent,
     InputImageContent,
+    InputMessage,
     InputTextContent,
+    InputTextContentParam,
     ItemReferenceParam,
+    MCPApprovalResponse,
     Message,
     OutputMessage,
     OutputTextContent,
+    ReasoningItem,
+    SummaryTextContent,
 )
 
 API_KEY = "sk-contract-test"
@@ -65,6 +70,12 @@ INPUT_ITEMS: list[Any] = [
     FunctionCallOutputItemParam(call_id="call_1", output='{"celsius": 21}'),
     ItemReferenceParam(id="msg_0"),
     {"type": "message", "role": "developer", "content": "Answer briefly."},
+    InputMessage(role="system", status="completed", content=[InputTextContent(text="Be kind.")]),
+    ReasoningItem(id="rs_1", summary=[SummaryTextContent(text="Looked it up.")]),
+    FunctionCallOutputItemParam(call_id="call_2", output=[InputTextContentParam(text="21 C")]),
+    # The published spec lists `request_id` as required without declaring it among the properties,
+    # so the generated model has no field for it; `extra` is how a caller sends it.
+    MCPApprovalResponse(approval_request_id="mcpr_1", approve=True, extra={"request_id": "mcpr_1"}),
 ]
 INPUT_JSON: list[dict[str, Any]] = [
     {"role": "user", "content": "Hello!"},
@@ -92,6 +103,27 @@ INPUT_JSON: list[dict[str, Any]] = [
     {"type": "function_call_output", "call_id": "call_1", "output": '{"celsius": 21}'},
     {"id": "msg_0"},
     {"type": "message", "role": "developer", "content": "Answer briefly."},
+    {
+        "role": "system",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": "Be kind."}],
+    },
+    {
+        "type": "reasoning",
+        "id": "rs_1",
+        "summary": [{"type": "summary_text", "text": "Looked it up."}],
+    },
+    {
+        "type": "function_call_output",
+        "call_id": "call_2",
+        "output": [{"type": "input_text", "text": "21 C"}],
+    },
+    {
+        "type": "mcp_approval_response",
+        "approval_request_id": "mcpr_1",
+        "approve": True,
+        "request_id": "mcpr_1",
+    },
 ]
 
 
