@@ -5,8 +5,9 @@ interpreter whose environment points ``OPENAI_BASE_URL`` at a fresh emulator and
 ``OPENAI_API_KEY``, so pages can show plain ``AsyncClient()`` / ``Client()`` code. Blocks may use
 top-level ``await`` (see ``_exec_page.py``). A block is skipped only when the line right above its
 fence says why: ``% docs-test: skip <reason>`` (a MyST comment) or, in the README,
-``<!-- docs-test: skip <reason> -->``. A block marked ``% docs-test: pytest`` is a test file: it is
-written to disk and run with pytest, as a reader would run it. Skips are counted in the summary.
+``<!-- docs-test: skip <reason> -->``. A block marked ``% docs-test: pytest [conftest.py]`` is a
+test file (or the named file): the page's files are written to one folder and run with pytest, as a
+reader would run them. Skips are counted in the summary.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _MARKER = re.compile(
     r"^\s*(?:%|<!--)\s*docs-test:\s*(?P<kind>skip|pytest)\b(?P<reason>.*?)(?:-->)?\s*$"
 )
 _PYTHON = {"python", "py", "python3"}
+_FILE_NAME = re.compile(r"\w+\.py")
 _CODE_DIRECTIVES = {"{code-block}", "{code}", "{sourcecode}", "{code-cell}"}
 # Text that means a page leaked a client, a session or a task, or failed quietly in a finalizer.
 _LEAK_SIGNS = ("ResourceWarning", "Unclosed", "unclosed", "Exception ignored", "Task was destroyed")
@@ -144,7 +146,13 @@ def _run_pytest_blocks(page: Path, blocks: list[Block], base_url: str, workdir: 
     folder = workdir / "pytest_blocks"
     folder.mkdir()
     for block in tests:
-        (folder / f"test_{page.stem}_{block.line}.py").write_text(block.source, encoding="utf-8")
+        # "% docs-test: pytest conftest.py" names the file; other blocks are test modules.
+        name = (
+            block.reason
+            if _FILE_NAME.fullmatch(block.reason)
+            else f"test_{page.stem}_{block.line}.py"
+        )
+        (folder / name).write_text(block.source, encoding="utf-8")
     env = _child_env(base_url)
     # Only the plugin the page's readers are told to use: faster, and no surprise from this venv.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
