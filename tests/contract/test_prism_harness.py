@@ -3,6 +3,7 @@ rejects what it does not, so a contract test that passes means something."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import pathlib
 import sys
@@ -15,6 +16,15 @@ import yaml
 from contract_support import ROOT, PrismServer, RecordingProxy, violations
 
 AUTH = {"Authorization": "Bearer sk-contract-test"}
+
+
+@functools.cache
+def _verbatim_spec_text() -> str:
+    return (ROOT / "spec" / "conversations.openapi.yaml").read_text("utf-8")
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
 def _load_normalizer() -> Any:
@@ -116,7 +126,7 @@ async def test_dynamic_server_answers_with_generated_bodies(prism_dynamic: Prism
 def test_normalizer_loosens_only_overlapping_unions() -> None:
     """The verbatim spec's InputItem oneOf rejects a valid user message; the generated copy accepts it."""
     normalizer = _load_normalizer()
-    verbatim = yaml.safe_load((ROOT / "spec" / "conversations.openapi.yaml").read_text("utf-8"))
+    verbatim = _load_yaml(_verbatim_spec_text())
     normalized, converted = normalizer.normalize(verbatim)
     assert "#/components/schemas/InputItem" in converted
     # Response unions whose branches are disjoint stay strict.
@@ -142,9 +152,9 @@ def test_normalizer_loosens_only_overlapping_unions() -> None:
 def test_generated_spec_is_fresh(contract_spec: pathlib.Path) -> None:
     """The copy Prism serves is exactly what the normaliser makes of today's verbatim spec."""
     normalizer = _load_normalizer()
-    verbatim = yaml.safe_load((ROOT / "spec" / "conversations.openapi.yaml").read_text("utf-8"))
+    verbatim = _load_yaml(_verbatim_spec_text())
     expected, _ = normalizer.normalize(verbatim)
-    assert yaml.safe_load(contract_spec.read_text("utf-8")) == expected
+    assert _load_yaml(contract_spec.read_text("utf-8")) == expected
 
 
 async def test_proxy_flags_what_prism_ignores(static_proxy: RecordingProxy) -> None:
