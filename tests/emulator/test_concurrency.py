@@ -7,7 +7,7 @@ import time
 
 import aiohttp
 import pytest
-from conftest import API, user_message
+from emulator_support import API, user_message
 
 from conversations_sdk.emulator import Emulator
 

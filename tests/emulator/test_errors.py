@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import API, user_message
+from emulator_support import API, user_message
 
 CONV_ID = "{conv}"
 

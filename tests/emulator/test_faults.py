@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 import pytest
-from conftest import API, user_message
+from emulator_support import API, user_message
 
 from conversations_sdk.emulator import Emulator, Faults, ThreadedEmulator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from conftest import API, user_message
+from emulator_support import API, user_message
 
 from conversations_sdk.emulator import Emulator
 

@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from conftest import API, user_message
+from emulator_support import API, user_message
 
 ITEMS = "/conversations/{conversation_id}/items"
 ITEM = "/conversations/{conversation_id}/items/{item_id}"

@@ -6,7 +6,7 @@ import json
 
 import aiohttp
 import pytest
-from conftest import API
+from emulator_support import API
 
 from conversations_sdk.emulator import Emulator
 
