@@ -319,10 +319,14 @@ def _union_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
 # -- models -----------------------------------------------------------------------------------
 
 
+# The base's own attributes: bookkeeping, never JSON keys.
+_BASE_FIELDS = frozenset(a.name for a in attrs.fields(_Model))
+
+
 def _spec_fields(cl: type[_Model]) -> list[attrs.Attribute[Any]]:
     """The model's own spec fields, in spec order (without ``extra`` and the null bookkeeping)."""
     attrs.resolve_types(cl)
-    return [a for a in attrs.fields(cl) if a.name not in ("extra", "_explicit_nulls")]
+    return [a for a in attrs.fields(cl) if a.name not in _BASE_FIELDS]
 
 
 def _model_structure_hook(cl: type[_Model], converter: cattrs.Converter) -> _StructureHook:

@@ -60,6 +60,8 @@ ITEM_UNIONS = {"ConversationItem", "Item", "InputItem"}
 MODULES = ["content", "tools", "items", "conversation", "inputs"]
 # Field annotations the spec leaves as "any JSON" but documents precisely.
 FIELD_OVERRIDES = {("ConversationResource", "metadata"): "Mapping[str, str] | None"}
+# Names the models' base class already uses (see conversations_sdk/models/_base.py).
+RESERVED = {"extra", "request_id"}
 # Class summaries where the spec has none.
 CLASS_DOCS = {
     "Conversation": "A conversation: its ID, metadata and creation time.",
@@ -300,7 +302,7 @@ class Generator:
             or f"The ``{schema_name}`` object of the spec."
         )
         for key, prop in props.items():
-            if not key.isidentifier() or keyword.iskeyword(key):
+            if not key.isidentifier() or keyword.iskeyword(key) or key in RESERVED:
                 raise SystemExit(f"{schema_name}.{key} is not usable as an attribute name")
             field_deps: set[str] = set()
             is_required = key in required

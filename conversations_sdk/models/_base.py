@@ -24,19 +24,33 @@ class _Model:
             and sent back unchanged when the model is unstructured. Empty for most objects.
     """
 
-    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False)
+    # hash=False: a dict cannot be hashed, and leaving it out keeps equal objects' hashes equal.
+    extra: Mapping[str, Any] = attrs.field(factory=dict, repr=False, hash=False)
     # Names of optional fields the API sent as an explicit ``null`` (rather than leaving them out):
     # both read as ``None`` here, so this set is what lets the converter give back the same body.
     # Not part of __init__ or equality: it is a wire detail, not a value.
     _explicit_nulls: frozenset[str] = attrs.field(
         init=False, default=frozenset(), repr=False, eq=False
     )
+    # Filled by the client after structuring (never by the converter, never sent back).
+    _request_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the response this object came from (``None`` if built locally)."""
+        return self._request_id
 
 
 @attrs.frozen(kw_only=True)
 class _Unknown:
     type: str | None
-    raw: Mapping[str, Any] = attrs.field(repr=False)
+    raw: Mapping[str, Any] = attrs.field(repr=False, hash=False)
+    _request_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the response this object came from (``None`` if built locally)."""
+        return self._request_id
 
     @property
     def id(self) -> str | None:

@@ -62,3 +62,15 @@ def test_structured_models_pickle_with_their_wire_details() -> None:
     assert CONVERTER.unstructure(clone) == body
     unknown = structure_response({"type": "new"}, models.ConversationItem)
     assert pickle.loads(pickle.dumps(unknown)) == unknown  # noqa: S301 - our own bytes
+
+
+def test_request_id_is_hidden_state_not_a_field() -> None:
+    """``request_id`` is readable on every model but is never compared, shown or sent."""
+    a = models.InputTextContent(text="hi")
+    b = models.InputTextContent(text="hi")
+    object.__setattr__(a, "_request_id", "req_1")  # what the client does after a response
+    assert (a.request_id, b.request_id) == ("req_1", None)
+    assert a == b
+    assert "req_1" not in repr(a)
+    assert CONVERTER.unstructure(a) == {"type": "input_text", "text": "hi"}
+    assert hash(a) == hash(b)  # simple models hash; ``extra`` is left out of the hash
