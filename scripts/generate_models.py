@@ -472,7 +472,8 @@ def indent_doc(lines: list[str]) -> str:
     return '    """' + text.lstrip() + '\n    """'
 
 
-def main() -> int:
+def render_all() -> dict[str, str]:
+    """Every generated file, by file name, as the generator writes it (before ``ruff format``)."""
     spec = load()
     gen = Generator(spec)
     schemas = gen.schemas
@@ -513,10 +514,18 @@ def main() -> int:
         "inputs": "Input shapes accepted by ``conversations.create`` and ``items.create`` "
         "(``InputItem``), and the two request bodies.",
     }
-    for module in MODULES:
-        (OUT / f"{module}.py").write_text(gen.render(module, docs[module]), encoding="utf-8")
-    (OUT / "__init__.py").write_text(gen.render_package(), encoding="utf-8")
-    print(f"{len(gen.classes)} classes, {len(gen.aliases)} aliases")
+    files = {f"{module}.py": gen.render(module, docs[module]) for module in MODULES}
+    files["__init__.py"] = gen.render_package()
+    return files
+
+
+def main() -> int:
+    files = render_all()
+    for name, text in files.items():
+        (OUT / name).write_text(text, encoding="utf-8")
+    print(
+        f"wrote {len(files)} files to {OUT.relative_to(ROOT)}; now run: ruff format {OUT.relative_to(ROOT)}"
+    )
     return 0
 
 
