@@ -76,21 +76,26 @@ class _AsyncClosable(Protocol):
     async def aclose(self) -> None: ...
 
 
+_NO_TASKS: set[asyncio.Task[Any]] = set()
+
+
 class _Call:
     """One in-flight call: the coroutine, its task on the loop, and a lock released when it ends."""
 
-    __slots__ = ("context", "coro", "done", "task")
+    __slots__ = ("context", "coro", "done", "task", "tasks")
 
     def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
         self.coro = coro
         self.task: asyncio.Task[Any] | None = None
+        self.tasks: set[asyncio.Task[Any]] = _NO_TASKS  # the loop's in-flight set, once spawned
         self.context = contextvars.copy_context() if _TASK_CONTEXT else None
         # A plain lock acquired up front and released by the task's done callback: the cheapest
         # cross-thread "wait for one event" in CPython (no Condition, no concurrent.futures.Future).
         self.done = threading.Lock()
         self.done.acquire()
 
-    def finish(self, _task: asyncio.Task[Any]) -> None:
+    def finish(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
         self.done.release()
 
 
@@ -117,8 +122,8 @@ class _Loop:
         else:
             task = self.loop.create_task(call.coro)
         call.task = task
+        call.tasks = self.tasks
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
         task.add_done_callback(call.finish)
 
     async def shutdown(self) -> None:
