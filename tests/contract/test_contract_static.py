@@ -169,6 +169,27 @@ class Sdk:
         except APIStatusError as exc:
             self.refused(exc)
 
+    async def pages(self, conversation_id: str, count: int, **kwargs: Any) -> list[Any]:
+        """The first ``count`` pages of ``items.list(...).pages()``, then stop iterating."""
+
+        def blocking_pages(client: Client) -> list[Any]:
+            taken = []
+            for page in client.conversations.items.list(conversation_id, **kwargs).pages():
+                taken.append(page)
+                if len(taken) == count:
+                    break
+            return taken
+
+        if not isinstance(self.client, AsyncClient):
+            return await asyncio.to_thread(blocking_pages, self.client)
+        taken: list[Any] = []
+        pager = self.client.conversations.items.list(conversation_id, **kwargs)
+        async for page in pager.pages():
+            taken.append(page)
+            if len(taken) == count:
+                break
+        return taken
+
 
 @pytest.fixture
 def blocking_client(static_proxy: RecordingProxy) -> Iterator[Client]:
@@ -202,6 +223,19 @@ def accepted(proxy: RecordingProxy, operation_id: str) -> Exchange:
     )
     assert exchange.headers.get("Authorization") == f"Bearer {API_KEY}"
     return exchange
+
+
+def accepted_many(proxy: RecordingProxy, operation_id: str, count: int) -> list[Exchange]:
+    """Like :func:`accepted`, for ``count`` exchanges in a row."""
+    sent = proxy.take()
+    assert len(sent) == count, [e.describe() for e in sent]
+    for exchange in sent:
+        assert exchange.operation_id == operation_id, exchange.describe()
+        assert exchange.problems == (), exchange.describe()
+        assert exchange.status == 200, (
+            f"Prism refused {exchange.describe()}: {violations(exchange.response_body)}"
+        )
+    return sent
 
 
 def query_values(exchange: Exchange, name: str) -> list[str]:
@@ -293,6 +327,19 @@ async def test_list_items_with_every_parameter(sdk: Sdk, static_proxy: Recording
     assert isinstance(message, Message)
     assert isinstance(message.content[0], InputTextContent)
     round_trips(page, exchange)
+
+
+async def test_pager_sends_last_id_as_after(sdk: Sdk, static_proxy: RecordingProxy) -> None:
+    """The next page is requested with after=<last_id>, keeping limit, order and include."""
+    first, second = await sdk.pages(CONV, 2, limit=3, order="desc", include=INCLUDE[:2])
+    requests = accepted_many(static_proxy, "listConversationItems", 2)
+    assert first.has_more
+    assert "after" not in dict(requests[0].query)
+    assert dict(requests[1].query)["after"] == first.last_id
+    for exchange in requests:
+        assert (dict(exchange.query)["limit"], dict(exchange.query)["order"]) == ("3", "desc")
+        assert query_values(exchange, "include") == INCLUDE[:2]
+    assert isinstance(second, ConversationItemList)
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
