@@ -106,7 +106,10 @@ def docs(session: nox.Session) -> None:
     out = ROOT / "docs" / "_build"
     shutil.rmtree(out, ignore_errors=True)
     session.run("sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", str(out / "html"))
-    session.run("pytest", "-p", "no:cacheprovider", "tests/docs", *_pytest_args(session))
+    # `python -m`: the repository root must be importable (tests/conftest.py imports `tests.`).
+    session.run(
+        "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/docs", *_pytest_args(session)
+    )
 
 
 @nox.session(python=PYTHONS[-1])
