@@ -37,6 +37,8 @@ class NotGiven(enum.Enum):
 NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 """Default of every optional request argument: leave the key out of the request."""
 
+NotGiven.__module__ = "conversations_sdk"  # its public home: reprs, pickles and docs say so
+
 #: An argument that may be left out: ``x: Omittable[int] = NOT_GIVEN``.
 Omittable = Union[_T, NotGiven]  # noqa: UP007 - a generic alias needs Union on 3.10
 
