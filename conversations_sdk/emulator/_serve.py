@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 
@@ -13,7 +14,9 @@ from ._app import DEFAULT_MAX_BODY_BYTES
 from ._faults import FAULT_MODES, Faults
 from ._server import DEFAULT_HOST, Emulator
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["API_KEY_ENV", "add_arguments", "main", "run"]
+
+API_KEY_ENV = "CONVERSATIONS_EMULATOR_API_KEY"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--api-key",
-        default=None,
-        help="require 'Authorization: Bearer KEY' on every request",
+        default=os.environ.get(API_KEY_ENV) or None,
+        help=(
+            "require 'Authorization: Bearer KEY' on every request "
+            f"(default: ${API_KEY_ENV}, which keeps the key out of the process list)"
+        ),
     )
     parser.add_argument(
         "--max-body-bytes",
@@ -110,8 +116,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(emulator))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(emulator))
+    except OSError as exc:  # the address is taken or not ours: say so without a traceback
+        print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -215,6 +216,7 @@ class ThreadedEmulator:
         self._portal_cm: contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal] | None
         self._portal_cm = None
         self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._finalizer: weakref.finalize[Any, Any] | None = None
 
     def __repr__(self) -> str:
         return repr(self._emulator).replace("<Emulator", "<ThreadedEmulator", 1)
@@ -255,17 +257,16 @@ class ThreadedEmulator:
             portal_cm.__exit__(None, None, None)
             raise
         self._portal_cm, self._portal = portal_cm, portal
+        # An emulator nobody closed is closed at garbage collection or interpreter exit, so its
+        # loop thread never keeps the process alive.
+        self._finalizer = weakref.finalize(self, _stop, self._emulator, portal, portal_cm)
 
     def close(self) -> None:
         """Stop the emulator and its thread. Closing twice is harmless."""
-        portal, portal_cm = self._portal, self._portal_cm
         self._portal = self._portal_cm = None
-        if portal is None or portal_cm is None:
-            return
-        try:
-            portal.call(self._emulator.aclose)
-        finally:
-            portal_cm.__exit__(None, None, None)
+        finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer()
 
     def _require_portal(self) -> anyio.from_thread.BlockingPortal:
         if self._portal is None:
@@ -283,6 +284,17 @@ class ThreadedEmulator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _stop(
+    emulator: Emulator,
+    portal: anyio.from_thread.BlockingPortal,
+    portal_cm: contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal],
+) -> None:
+    try:
+        portal.call(emulator.aclose)
+    finally:
+        portal_cm.__exit__(None, None, None)
 
 
 async def _set_faults(emulator: Emulator, faults: Faults | None) -> None:

@@ -14,12 +14,14 @@ This module knows nothing about HTTP; it stores and returns decoded JSON values.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 __all__ = ["IdempotencyKey", "Store", "Transaction"]
@@ -191,7 +193,7 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self._path = ":memory:" if path is None else os.fspath(path)
-        self._executor: ThreadPoolExecutor | None = None
+        self._worker: _Worker | None = None
         self._conn: sqlite3.Connection | None = None
 
     @property
@@ -201,18 +203,18 @@ class Store:
 
     async def open(self) -> None:
         """Create the thread and the connection, and the tables if the database is new."""
-        self._executor = ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="conversations-emulator-sqlite"
-        )
+        self._worker = _Worker()
         await self._call(self._open_sync)
 
     async def close(self) -> None:
         """Close the connection and stop the thread; pending calls finish first."""
-        if self._executor is None:
+        if self._worker is None:
             return
-        await self._call(self._close_sync)
-        executor, self._executor = self._executor, None
-        executor.shutdown(wait=False)
+        try:
+            await self._call(self._close_sync)
+        finally:
+            worker, self._worker = self._worker, None
+            worker.stop()
 
     async def write(
         self,
@@ -245,10 +247,9 @@ class Store:
         return await self._call(self._integrity_sync)
 
     async def _call(self, fn: Callable[..., _T], *args: Any) -> _T:
-        if self._executor is None:
+        if self._worker is None:
             raise RuntimeError("the store is not open")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+        return await self._worker.run(functools.partial(fn, *args))
 
     # --- everything below runs on the store's thread -------------------------------------------
 
@@ -322,6 +323,58 @@ class Store:
     def _integrity_sync(self) -> str:
         row = self._connection().execute("PRAGMA integrity_check").fetchone()
         return str(row[0])
+
+
+class _Worker:
+    """One thread running blocking calls in order, for callers on any event loop.
+
+    Not a ``ThreadPoolExecutor``: those refuse new work once interpreter shutdown begins, and the
+    store must still close cleanly when an emulator is finalized at exit. A daemon thread, so it
+    never keeps the process alive; :meth:`stop` joins it.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(
+            target=self._serve, name="conversations-emulator-sqlite", daemon=True
+        )
+        self._thread.start()
+
+    async def run(self, fn: Callable[[], _T]) -> _T:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[_T] = loop.create_future()
+
+        def settle(outcome: Callable[[], None]) -> None:
+            if not future.cancelled():
+                outcome()
+
+        def job() -> None:
+            try:
+                result = fn()
+            except BaseException as exc:  # delivered to the awaiting coroutine
+                outcome = functools.partial(future.set_exception, exc)
+            else:
+                outcome = functools.partial(future.set_result, result)
+            # The caller's loop may be gone (closed mid-call): the work is done, nobody waits.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(settle, outcome)
+
+        self._queue.put(job)
+        # Shielded: a cancelled request must not cancel a write already queued (its transaction
+        # commits or rolls back on the thread regardless).
+        return await asyncio.shield(future)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        if threading.current_thread() is not self._thread:
+            self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            job()
 
 
 def _key_reuse_error() -> JSONObject:

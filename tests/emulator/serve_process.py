@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 URL = re.compile(r"^(http://\S+/v1)$")
 
@@ -13,10 +13,15 @@ URL = re.compile(r"^(http://\S+/v1)$")
 class ServedEmulator:
     """A subprocess emulator: its base URL, and the process to stop or kill."""
 
-    def __init__(self, args: Sequence[str], command: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        command: Sequence[str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         cmd = list(command or [sys.executable, "-m", "conversations_sdk.emulator"])
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
         assert self.process.stdout is not None
         banner: list[str] = []

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -115,3 +116,54 @@ def test_cli_requires_a_command(capsys: pytest.CaptureFixture[str]) -> None:
         _cli.main([])
     assert caught.value.code == 2
     assert "serve" in capsys.readouterr().err
+
+
+def test_api_key_from_the_environment(tmp_path) -> None:
+    """``CONVERSATIONS_EMULATOR_API_KEY`` sets the key without putting it on the command line."""
+    import os
+
+    env = {**os.environ, "CONVERSATIONS_EMULATOR_API_KEY": "sk-from-env"}
+    served = ServedEmulator(["--port", "0"], env=env)
+    try:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            _post(served.base_url, "/conversations", {})
+        caught.value.close()
+        assert caught.value.code == 401
+        assert (
+            _post(served.base_url, "/conversations", {}, key="sk-from-env")["object"]
+            == "conversation"
+        )
+    finally:
+        served.stop()
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    """Serving on a port that is taken exits 1 with a message, not a traceback."""
+    served = ServedEmulator(["--port", "0"])
+    try:
+        port = served.base_url.rsplit(":", 1)[1].split("/")[0]
+        result = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "conversations_sdk.emulator", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        served.stop()
+    assert result.returncode == 1
+    assert "cannot serve" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unclosed_threaded_emulator_does_not_hang_interpreter_exit() -> None:
+    """A ThreadedEmulator nobody closed is stopped at exit: the process ends, silently."""
+    script = "from conversations_sdk.emulator import ThreadedEmulator\ne = ThreadedEmulator()\ne.start()\nprint('ok')\n"
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout.strip(), result.stderr) == (0, "ok", "")
