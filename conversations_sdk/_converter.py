@@ -509,12 +509,19 @@ def structure_response(
         return converter.structure(body, cl)
     except (BaseValidationError, TypeError, ValueError, KeyError) as exc:
         lines = cattrs.transform_error(exc, path="$", format_exception=_describe)
+        if len(lines) > _MAX_ERROR_LINES:
+            # A page of 100 broken items would otherwise make a message nobody can read.
+            more = len(lines) - _MAX_ERROR_LINES
+            lines = [*lines[:_MAX_ERROR_LINES], f"and {more} more"]
         name = getattr(cl, "__name__", repr(cl))
         raise ResponseValidationError(
             f"response body is not a valid {name}: " + "; ".join(lines),
             body=body,
             request_id=request_id,
         ) from exc
+
+
+_MAX_ERROR_LINES = 10
 
 
 def _describe(exc: BaseException, _: Any) -> str:

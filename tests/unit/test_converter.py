@@ -219,6 +219,19 @@ def test_bad_bodies_raise_response_validation_error_with_paths(
     assert info.value.request_id == "req_1"
 
 
+def test_error_message_stays_readable_for_a_broken_page() -> None:
+    """A page of many broken items names the first ten problems and counts the rest."""
+    page = {"object": "list", "data": [{**MESSAGE, "id": i} for i in range(25)]}
+    page.update(has_more=False, first_id="a", last_id="b")
+    with pytest.raises(ResponseValidationError) as info:
+        structure_response(page, m.ConversationItemList)
+    message = str(info.value)
+    assert "$.data[0].id" in message
+    assert "$.data[9].id" in message
+    assert "$.data[10].id" not in message
+    assert message.endswith("and 15 more")
+
+
 def test_values_are_not_coerced() -> None:
     """Strings are not turned into numbers (or booleans into anything): the JSON type must match."""
     with pytest.raises(ResponseValidationError, match="expected a boolean"):
