@@ -330,8 +330,8 @@ class Generator:
                 if not is_required and not ann.endswith("None") and ann != "Any":
                     ann += " | None"
                 default = None if is_required else "None"
-                if is_required and enum and len(enum) == 1 and "default" in prop:
-                    default = repr(prop["default"])  # a constant such as mode="explicit"
+                if is_required and enum and len(enum) == 1:
+                    default = repr(enum[0])  # a constant such as mode="explicit", role="assistant"
             entry["deps"] |= field_deps
             entry["fields"].append(
                 {

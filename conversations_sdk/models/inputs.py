@@ -139,7 +139,7 @@ class OutputMessage(_Model):
 
     id: str
     type: Literal["message"] = "message"
-    role: Literal["assistant"] | str
+    role: Literal["assistant"] | str = "assistant"
     content: Sequence[OutputMessageContent]
     phase: MessagePhase | str | None = None
     status: Literal["in_progress", "completed", "incomplete"] | str
