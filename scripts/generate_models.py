@@ -60,15 +60,6 @@ ITEM_UNIONS = {"ConversationItem", "Item", "InputItem"}
 MODULES = ["content", "tools", "items", "conversation", "inputs"]
 # Field annotations the spec leaves as "any JSON" but documents precisely.
 FIELD_OVERRIDES = {("ConversationResource", "metadata"): "Mapping[str, str] | None"}
-# Appended to models/__init__.py: hooks other parts of the SDK attach to the models.
-PACKAGE_EPILOGUE = """
-# Jupyter shows conversations and items as HTML (chat transcripts); the rendering lives in
-# conversations_sdk._display and only reads the models.
-from .._display import attach_html_reprs as _attach_html_reprs
-
-_attach_html_reprs()
-del _attach_html_reprs
-"""
 # Names the models' base class already uses (see conversations_sdk/models/_base.py).
 RESERVED = {"extra", "request_id"}
 # Class summaries where the spec has none.
@@ -412,7 +403,7 @@ class Generator:
             names += exported
             lines.append(f"from .{module} import {', '.join(exported)}")
         lines += ["", "__all__ = [" + ", ".join(repr(n) for n in sorted(names)) + "]", ""]
-        return "\n".join(lines) + PACKAGE_EPILOGUE
+        return "\n".join(lines)
 
     def ordered_aliases(
         self, aliases: dict[str, dict[str, Any]]
