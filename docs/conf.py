@@ -57,6 +57,3 @@ nitpick_ignore_regex = [
 
 html_theme = "furo"
 html_title = "conversations-sdk"
-
-# `object` in a signature is the builtin, but the models' `object` fields make the lookup ambiguous.
-suppress_warnings = ["ref.python"]

@@ -103,11 +103,12 @@ class BenchTable(SphinxDirective):
 
     def _rows(self, rows: list[dict[str, Any]]) -> nodes.Node:
         out: list[list[str]] = []
-        last: tuple[str, str] | None = None
+        last_title = last_label = None
         for row in rows:
-            key = (row["title"], row["label"])
-            title, label = key if key != last else ("", "")
-            last = key
+            # Each scenario and each metric is named once, on the first row it applies to.
+            title = row["title"] if row["title"] != last_title else ""
+            label = row["label"] if (row["title"], row["label"]) != last_label else ""
+            last_title, last_label = row["title"], (row["title"], row["label"])
             if row.get("higher_is_better") and label:
                 label += " (higher is better)"
             spread = (
