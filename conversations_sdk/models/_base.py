@@ -40,6 +40,12 @@ class _Model:
         """The ``x-request-id`` of the response this object came from (``None`` if built locally)."""
         return self._request_id
 
+    def _repr_html_(self) -> str | None:
+        # Jupyter's rich display (chat transcripts); None means "use the plain repr".
+        from .._display import html_for
+
+        return html_for(self)
+
 
 @attrs.frozen(kw_only=True)
 class _Unknown:
@@ -51,6 +57,11 @@ class _Unknown:
     def request_id(self) -> str | None:
         """The ``x-request-id`` of the response this object came from (``None`` if built locally)."""
         return self._request_id
+
+    def _repr_html_(self) -> str | None:
+        from .._display import html_for
+
+        return html_for(self)
 
     @property
     def id(self) -> str | None:
