@@ -34,6 +34,7 @@ SPEC_PATH = ROOT / "spec" / "conversations.openapi.yaml"
 _BASE_URI = "urn:conversations-spec"
 
 __all__ = [
+    "ROOT",
     "SPEC_PATH",
     "load_spec",
     "operation",
