@@ -2,7 +2,7 @@
 
 ``make_converter()`` builds a :class:`cattrs.Converter` and registers all hooks; ``CONVERTER`` is the
 instance the resources use (never cattrs' global converter, which other libraries may configure).
-It owns the wire rules of STYLE.md sections 3 and 4, and nothing else (no I/O, no HTTP):
+It owns these wire rules and nothing else (no I/O, no HTTP):
 
 * **unknown tags** — a tagged union dispatches on ``type``; an absent or new tag becomes the union's
   ``Unknown*`` member holding the untouched payload (never an error, never a known class);

@@ -8,7 +8,7 @@ Run it after updating the spec, then review the diff::
 
     python scripts/generate_models.py && ruff format conversations_sdk/models
 
-Rules (they mirror STYLE.md §3):
+Rules (the project style guide's rules for models):
 
 * classes are ``@attrs.frozen(kw_only=True)`` subclasses of ``_Model`` (which carries ``extra``);
 * required fields have no default, optional ones are ``T | None = None``;
