@@ -221,8 +221,13 @@ def test_bad_bodies_raise_response_validation_error_with_paths(
 
 def test_error_message_stays_readable_for_a_broken_page() -> None:
     """A page of many broken items names the first ten problems and counts the rest."""
-    page = {"object": "list", "data": [{**MESSAGE, "id": i} for i in range(25)]}
-    page.update(has_more=False, first_id="a", last_id="b")
+    page: dict[str, Any] = {
+        "object": "list",
+        "data": [{**MESSAGE, "id": i} for i in range(25)],
+        "has_more": False,
+        "first_id": "a",
+        "last_id": "b",
+    }
     with pytest.raises(ResponseValidationError) as info:
         structure_response(page, m.ConversationItemList)
     message = str(info.value)
