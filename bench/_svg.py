@@ -40,6 +40,11 @@ TITLE_H = 24
 PAD = 14
 
 
+def _load(meta: dict[str, Any]) -> str:
+    load = meta.get("load_average") or []
+    return " → ".join(f"{x:.1f}" for x in load) or "unknown"
+
+
 def _fmt(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
@@ -90,7 +95,7 @@ def chart(result: dict[str, Any]) -> str:
     footer_y = max(y_cols) + 6
     footer = (
         f"medians of {meta['repeats']} fresh processes per bar · Python {meta['python']} · "
-        f"{meta['cpus']} CPUs, {meta['pinning']} · {meta['date']}"
+        f"{meta['cpus']} CPUs, {meta['pinning']} · load average {_load(meta)} · {meta['date']}"
         + (" · QUICK MODE: smoke figures, not measurements" if meta["quick"] else "")
     )
     width = 2 * PANEL_W + 2 * PAD
