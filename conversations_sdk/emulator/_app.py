@@ -270,7 +270,9 @@ def _check_api_key(header: str | None, api_key: str) -> None:
             code="missing_api_key",
         )
     # Constant time, on bytes (compare_digest refuses non-ASCII str); the key is never echoed.
-    if not hmac.compare_digest(token.strip().encode(), api_key.encode()):
+    # surrogateescape: a header with undecodable bytes is a wrong key (401), not a crash (500).
+    presented = token.strip().encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(presented, api_key.encode()):
         raise APIProblem(401, "Incorrect API key provided.", code="invalid_api_key")
 
 
@@ -325,7 +327,27 @@ async def _read_json(request: web.Request, *, required: bool) -> JSONObject:
         ) from None
     if not isinstance(body, dict):
         raise APIProblem(400, "The request body must be a JSON object.", code="invalid_type")
+    # json.loads lets lone surrogates through ("\ud800" escapes, or encoded ones it decodes with
+    # surrogatepass); they cannot be stored or sent back as UTF-8, so refuse them here as bad input
+    # instead of failing with a 500 in SQLite. Only bodies that could hold one pay for the check.
+    if b"\\u" in raw or not raw.isascii():
+        _require_unicode(body)
     return body
+
+
+def _require_unicode(body: JSONObject) -> None:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise APIProblem(
+            400,
+            "The JSON body contains an invalid Unicode string (a lone surrogate).",
+            code="invalid_json",
+        ) from None
+    except RecursionError:
+        raise APIProblem(
+            400, "The request body is nested too deeply.", code="invalid_value"
+        ) from None
 
 
 def _validate(state: _State, value: object, schema: Mapping[str, Any]) -> None:
@@ -388,11 +410,20 @@ def _check_include(state: _State, request: web.Request) -> None:
                 )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _idempotency(request: web.Request, body: object) -> IdempotencyKey | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not key or len(key) > 255:
+    # Undecodable header bytes arrive as surrogates, which SQLite cannot store: a 400, not a 500.
+    if not key or len(key) > 255 or not _encodable(key):
         raise APIProblem(
             400, "The Idempotency-Key header must be 1 to 255 characters.", param="Idempotency-Key"
         )
