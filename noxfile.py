@@ -155,3 +155,17 @@ def bench(session: nox.Session) -> None:
     """
     _install(session, "bench")
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHONS[-1])
+def notebook(session: nox.Session) -> None:
+    """Run docs/notebook.ipynb headless in a Jupyter kernel (the blocking client's main user).
+
+    The notebook starts the in-process emulator itself. ``jupyter execute`` fails on any cell
+    error; the pytest check then asserts the rich HTML output and that nothing went to stderr.
+    """
+    _install(session, "notebook", "tests")
+    session.run("jupyter", "execute", "--timeout=120", "docs/notebook.ipynb")
+    session.run(
+        "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/blocking/test_notebook.py"
+    )
