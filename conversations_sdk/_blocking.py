@@ -42,12 +42,14 @@ from typing import (
 
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
-from ._resources.conversations import AsyncConversations
-from ._resources.items import AsyncItems
+from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
+from ._resources.items import AsyncItems, AsyncItemsWithRawResponse
 
 if TYPE_CHECKING:
+    import aiohttp
     from anyio.from_thread import BlockingPortal
 
+    from ._retry import RetryPolicy
     from .models import ConversationItemList
 
 __all__ = ["Client", "Conversations", "Items", "Pager", "blocking", "blocking_pager"]
@@ -390,6 +392,28 @@ class blocking(Generic[_P, _R]):
         return resource._runner.run(self._method(resource._target(), *args, **kwargs))
 
 
+class blocking_raw(blocking[_P, _R]):
+    """Derive a blocking method of a ``with_raw_response`` view from the async view's method.
+
+    The async view's methods are already bound to their resource (they take no ``self``), so the
+    call looks the method up on the async view by name and runs what it returns.
+    """
+
+    def __init__(self, method: Callable[_P, Awaitable[_R]]) -> None:
+        wrapped: Callable[..., Any] = getattr(method, "__wrapped__", method)
+        self._method = wrapped
+        self._lookup = method.__name__
+        _wrap(self, wrapped)
+        sig = inspect.signature(wrapped)
+        self.__signature__ = sig.replace(return_annotation=f"RawResponse[{sig.return_annotation}]")
+        self.__annotations__ = {}  # the wrapped annotations name the parsed type, not RawResponse
+
+    def __call__(self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """Run the async view's method on the resource's loop and wait for its RawResponse."""
+        call: Callable[_P, Awaitable[_R]] = getattr(resource._target(), self._lookup)
+        return resource._runner.run(_await(call(*args, **kwargs)))
+
+
 class _AsyncPagerLike(Protocol[_T_co]):
     def pages(self) -> AsyncIterator[ConversationItemList]: ...
     def __await__(self) -> Generator[Any, None, ConversationItemList]: ...
@@ -504,6 +528,36 @@ Pager.__module__ = "conversations_sdk"
 # -- the public blocking classes ------------------------------------------------------------------
 
 
+class ItemsWithRawResponse(_BlockingResource):
+    """``client.conversations.items.with_raw_response``: each method returns a ``RawResponse``.
+
+    ``list`` returns the first page's response, as on the async side.
+    """
+
+    __slots__ = ()
+
+    create = blocking_raw(AsyncItemsWithRawResponse.create)
+    list = blocking_raw(AsyncItemsWithRawResponse.list)
+    retrieve = blocking_raw(AsyncItemsWithRawResponse.retrieve)
+    delete = blocking_raw(AsyncItemsWithRawResponse.delete)
+
+
+class ConversationsWithRawResponse(_BlockingResource):
+    """``client.conversations.with_raw_response``: each method returns a ``RawResponse``."""
+
+    __slots__ = ()
+
+    create = blocking_raw(AsyncConversationsWithRawResponse.create)
+    retrieve = blocking_raw(AsyncConversationsWithRawResponse.retrieve)
+    update = blocking_raw(AsyncConversationsWithRawResponse.update)
+    delete = blocking_raw(AsyncConversationsWithRawResponse.delete)
+
+    @property
+    def items(self) -> ItemsWithRawResponse:
+        """``client.conversations.items`` returning ``RawResponse`` objects."""
+        return ItemsWithRawResponse(self._runner, ("conversations", "items", "with_raw_response"))
+
+
 class Items(_BlockingResource):
     """The items of conversations, blocking (``client.conversations.items``).
 
@@ -517,6 +571,11 @@ class Items(_BlockingResource):
     list = blocking_pager(AsyncItems.list)
     retrieve = blocking(AsyncItems.retrieve)
     delete = blocking(AsyncItems.delete)
+
+    @property
+    def with_raw_response(self) -> ItemsWithRawResponse:
+        """The same methods, each returning a ``RawResponse`` (status, headers, request id)."""
+        return ItemsWithRawResponse(self._runner, (*self._path, "with_raw_response"))
 
 
 class Conversations(_BlockingResource):
@@ -537,10 +596,29 @@ class Conversations(_BlockingResource):
         """The items of conversations (``client.conversations.items``)."""
         return self._items
 
+    @property
+    def with_raw_response(self) -> ConversationsWithRawResponse:
+        """The same methods, each returning a ``RawResponse`` (status, headers, request id)."""
+        return ConversationsWithRawResponse(self._runner, (*self._path, "with_raw_response"))
+
     create = blocking(AsyncConversations.create)
     retrieve = blocking(AsyncConversations.retrieve)
     update = blocking(AsyncConversations.update)
     delete = blocking(AsyncConversations.delete)
+
+
+class _ClientWithRawResponse:
+    """``client.with_raw_response``: the resources, each call returning a ``RawResponse``."""
+
+    __slots__ = ("_runner",)
+
+    def __init__(self, runner: _Runner) -> None:
+        self._runner = runner
+
+    @property
+    def conversations(self) -> ConversationsWithRawResponse:
+        """``client.conversations`` returning ``RawResponse`` objects."""
+        return ConversationsWithRawResponse(self._runner, ("conversations", "with_raw_response"))
 
 
 def _same_parameters_as(
@@ -619,9 +697,35 @@ class Client:
         return self._conversations
 
     @property
+    def with_raw_response(self) -> _ClientWithRawResponse:
+        """The same API, each call returning a ``RawResponse`` (status, headers, request id)."""
+        return _ClientWithRawResponse(self._runner)
+
+    @property
     def base_url(self) -> str:
         """The API root every path is appended to."""
-        return self._runner.peek_client().base_url  # type: ignore[no-any-return]
+        return self._async_client.base_url
+
+    @property
+    def max_retries(self) -> int:
+        """Default number of retries per call."""
+        return self._async_client.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The backoff and budget settings in use."""
+        return self._async_client.retry_policy
+
+    @property
+    def timeout(self) -> aiohttp.ClientTimeout:
+        """Default per-attempt timeout."""
+        return self._async_client.timeout
+
+    @property
+    def _async_client(self) -> AsyncClient:
+        # Settings are read from the async client without starting the loop thread.
+        client: AsyncClient = self._runner.peek_client()
+        return client
 
     @property
     def is_closed(self) -> bool:

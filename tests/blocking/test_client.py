@@ -29,6 +29,9 @@ from conversations_sdk import (
     Pager,
     RetryPolicy,
 )
+from conversations_sdk._blocking import ConversationsWithRawResponse, ItemsWithRawResponse
+from conversations_sdk._resources.conversations import AsyncConversationsWithRawResponse
+from conversations_sdk._resources.items import AsyncItemsWithRawResponse
 from conversations_sdk.emulator import ThreadedEmulator
 
 API_KEY = "sk-test-CANARY-blocking-0123456789"
@@ -79,12 +82,38 @@ def test_every_async_method_has_a_blocking_twin(async_cls: type, blocking_cls: t
         assert twin.__doc__ == method.__doc__, name
 
 
-def test_resource_properties_have_blocking_twins() -> None:
-    """Sub-resources reachable from the async side (``conversations.items``) exist on the blocking side."""
-    async_props = {n for n, m in vars(AsyncConversations).items() if isinstance(m, property)}
-    blocking_props = {n for n, m in vars(Conversations).items() if isinstance(m, property)}
-    # with_raw_response is the async side's raw view; the blocking side does not offer it yet.
-    assert async_props - {"with_raw_response"} <= blocking_props
+@pytest.mark.parametrize(
+    ("async_cls", "blocking_cls"),
+    [
+        pytest.param(AsyncConversations, Conversations, id="conversations"),
+        pytest.param(AsyncItems, Items, id="items"),
+        pytest.param(AsyncClient, Client, id="client"),
+    ],
+)
+def test_every_async_property_has_a_blocking_twin(async_cls: type, blocking_cls: type) -> None:
+    """Public properties (sub-resources, raw views, settings) exist on the blocking side too."""
+    async_props = {n for n, m in vars(async_cls).items() if isinstance(m, property)}
+    blocking_props = {n for n, m in vars(blocking_cls).items() if isinstance(m, property)}
+    assert async_props, "no properties found: the parity test would pass vacuously"
+    assert async_props - {"_async_client"} <= blocking_props
+
+
+@pytest.mark.parametrize(
+    ("async_cls", "blocking_cls"),
+    [
+        pytest.param(AsyncConversationsWithRawResponse, ConversationsWithRawResponse, id="conv"),
+        pytest.param(AsyncItemsWithRawResponse, ItemsWithRawResponse, id="items"),
+    ],
+)
+def test_raw_views_have_blocking_twins(async_cls: type, blocking_cls: type) -> None:
+    """Each with_raw_response method has a blocking twin with the same parameters."""
+    methods = [n for n in vars(async_cls) if not n.startswith("_") and n != "items"]
+    assert methods
+    for name in methods:
+        async_sig = inspect.signature(getattr(async_cls, name).__wrapped__)
+        twin = getattr(blocking_cls, name)
+        assert inspect.signature(twin).parameters == async_sig.parameters, name
+        assert str(inspect.signature(twin).return_annotation).startswith("RawResponse[")
 
 
 def test_client_takes_the_async_client_arguments() -> None:
@@ -117,6 +146,37 @@ def test_crud_round_trip(blocking_client: Client) -> None:
     assert convs.delete(conv.id).deleted is True
     with pytest.raises(NotFoundError):
         convs.retrieve(conv.id)
+
+
+def test_raw_responses(blocking_client: Client) -> None:
+    """with_raw_response gives status, headers, request id and the parsed model, as on the async side."""
+    raw = blocking_client.with_raw_response.conversations.create(metadata={"raw": "yes"})
+    assert raw.status_code == 200
+    assert raw.request_id
+    assert raw.parsed.metadata == {"raw": "yes"}
+    conv_id = raw.parsed.id
+    again = blocking_client.conversations.with_raw_response.retrieve(conv_id)
+    assert again.parse() == raw.parsed
+    added = blocking_client.conversations.items.with_raw_response.create(
+        conv_id, items=[_message("x")]
+    )
+    assert added.status_code == 200
+    first = blocking_client.conversations.with_raw_response.items.list(conv_id)
+    assert [i.id for i in first.parsed.data] == [i.id for i in added.parsed.data]
+
+
+def test_settings_are_readable_without_starting_the_thread(emulator: ThreadedEmulator) -> None:
+    """base_url, max_retries, timeout and retry_policy read the settings; no thread is started."""
+    policy = RetryPolicy.no_backoff()
+    client = Client(api_key=API_KEY, base_url=emulator.base_url, max_retries=5, retry=policy)
+    try:
+        assert client.base_url == emulator.base_url
+        assert client.max_retries == 5
+        assert client.retry_policy == policy
+        assert client.timeout.total is not None
+        assert client._runner._open is None
+    finally:
+        client.close()
 
 
 def test_pager_walks_every_page(blocking_client: Client) -> None:

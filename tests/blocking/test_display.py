@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,13 @@ from conversations_sdk.models import (
     RefusalContent,
     UnknownItem,
 )
+
+
+def _html(obj: Any) -> str:
+    fragment = obj._repr_html_()
+    assert isinstance(fragment, str)
+    return fragment
+
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -38,14 +46,14 @@ def _no_live_markup(fragment: str) -> None:
 
 def test_message_renders_role_and_text() -> None:
     """A Message shows its role and its text in Jupyter."""
-    fragment = _message("user", "Hello there")._repr_html_()  # type: ignore[attr-defined]
+    fragment = _html(_message("user", "Hello there"))
     assert ">user</b>" in fragment
     assert "Hello there" in fragment
 
 
 def test_untrusted_content_is_escaped() -> None:
     """Markup inside content (a <script>, an onerror handler) comes out escaped, never live."""
-    fragment = _message("assistant", EVIL)._repr_html_()  # type: ignore[attr-defined]
+    fragment = _html(_message("assistant", EVIL))
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in fragment
     _no_live_markup(fragment)
 
@@ -58,9 +66,9 @@ def test_escaping_covers_roles_tool_calls_and_metadata() -> None:
     weird_role = _message(EVIL, "hi")
     conv = Conversation(id=EVIL, created_at=0, metadata={EVIL: EVIL})
     for fragment in (
-        call._repr_html_(),  # type: ignore[attr-defined]
-        weird_role._repr_html_(),  # type: ignore[attr-defined]
-        conv._repr_html_(),  # type: ignore[attr-defined]
+        _html(call),
+        _html(weird_role),
+        _html(conv),
     ):
         _no_live_markup(fragment)
         assert "&lt;script&gt;" in fragment
@@ -88,7 +96,7 @@ def test_item_list_is_a_transcript() -> None:
         first_id="msg_1",
         last_id="x_1",
     )
-    fragment = page._repr_html_()  # type: ignore[attr-defined]
+    fragment = _html(page)
     text = re.sub(r"<[^>]+>", " ", fragment)
     order = [
         "user",
@@ -117,7 +125,7 @@ def test_refusals_and_images_are_described_not_loaded() -> None:
             InputImageContent(image_url="https://example.invalid/cat.png", detail="auto"),
         ],
     )
-    fragment = msg._repr_html_()  # type: ignore[attr-defined]
+    fragment = _html(msg)
     assert "refused:" in fragment
     assert "I can&#x27;t help with that" in fragment
     assert "[image: https://example.invalid/cat.png]" in fragment
@@ -127,7 +135,7 @@ def test_refusals_and_images_are_described_not_loaded() -> None:
 def test_conversation_shows_id_time_and_metadata() -> None:
     """A Conversation shows its id, its creation time in UTC, and each metadata pair."""
     conv = Conversation(id="conv_123", created_at=1_700_000_000, metadata={"topic": "demo"})
-    fragment = conv._repr_html_()  # type: ignore[attr-defined]
+    fragment = _html(conv)
     assert "conv_123" in fragment
     assert "2023-11-14T22:13:20+00:00" in fragment
     assert "topic" in fragment
@@ -136,7 +144,7 @@ def test_conversation_shows_id_time_and_metadata() -> None:
 
 def test_very_long_text_is_truncated() -> None:
     """A huge text part is cut, so displaying it cannot freeze the notebook."""
-    fragment = _message("user", "a" * (MAX_TEXT_CHARS + 500))._repr_html_()  # type: ignore[attr-defined]
+    fragment = _html(_message("user", "a" * (MAX_TEXT_CHARS + 500)))
     assert "500 more characters" in fragment
     assert len(fragment) < MAX_TEXT_CHARS + 2_000
 
