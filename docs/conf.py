@@ -23,10 +23,15 @@ extensions = [
     "sphinx.ext.viewcode",
     "sdk_refs",  # short names in docstrings (`AsyncClient`) resolve to the public modules
     "bench_table",  # performance.md renders _static/bench.json, the benchmark's own output
+    "model_aliases",  # api.md lists the models' unions and literals, computed from __all__
 ]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
-# Never execute notebooks while building: their outputs are stored (and checked by another session).
-nb_execution_mode = "off"
+# docs/notebook.ipynb is stored without outputs: it runs at build time (against the in-process
+# emulator, on loopback), so the site shows what this version really displays. A notebook stored
+# with outputs is shown as it is. A failing cell fails the build.
+nb_execution_mode = "auto"
+nb_execution_raise_on_error = True
+nb_execution_timeout = 120
 exclude_patterns = ["_build", "README.md", "_ext"]
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
