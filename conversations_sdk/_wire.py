@@ -282,7 +282,8 @@ def decode_json(body: bytes, *, request_id: str | None) -> Any:
     """
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    # RecursionError: a hostile body nested deeper than the interpreter's stack (`[[[[...`).
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         text = body[:1000].decode("utf-8", "replace")
         raise ResponseValidationError(
             f"the response body is not valid JSON ({exc})", body=text, request_id=request_id
@@ -299,7 +300,7 @@ def make_status_error(response: Response) -> APIStatusError:
     body: object
     try:
         body = json.loads(response.body) if response.body else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         body = response.body[:1000].decode("utf-8", "replace")
     error = body.get("error") if isinstance(body, dict) else None
     details: Mapping[str, Any] = error if isinstance(error, dict) else {}
