@@ -258,3 +258,40 @@ async def test_hostile_responses_end_in_typed_errors(
     assert not problems, problems
     assert state.elsewhere == [], "a request (and its Authorization header) went to another origin"
     assert len(redirects) == 10  # one request per redirect case and method: none was followed
+
+
+GARBAGE = {
+    "not-http": b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+    "status-999": b"HTTP/1.1 999 Whatever\r\nContent-Length: 2\r\n\r\n{}",
+    "no-status": b"HTTP/1.1\r\n\r\n",
+    "binary": bytes(range(256)) * 4,
+    "close-at-once": b"",
+}
+
+
+async def test_garbage_instead_of_http_is_a_typed_error(figure: FigureRecorder) -> None:
+    """A server that answers with bytes that are not HTTP yields our typed error, never aiohttp's."""
+    answers: dict[str, str] = {}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        case = (await reader.readline()).split(b" ")[1].rsplit(b"/", 1)[-1].decode()
+        writer.write(GARBAGE[case])
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with AsyncClient(
+            api_key=API_KEY, base_url=f"http://127.0.0.1:{port}/v1", max_retries=0, timeout=2.0
+        ) as client:
+            for case in GARBAGE:
+                try:
+                    await client.conversations.retrieve(case)
+                except ConversationsError as exc:
+                    answers[case] = type(exc).__name__
+    finally:
+        server.close()
+        await server.wait_closed()
+    figure(garbage_answers=len(GARBAGE), typed_errors=len(answers), errors=answers)
+    assert set(answers) == set(GARBAGE)
