@@ -106,9 +106,11 @@ class FakeAsyncClient:
     def __init__(self) -> None:
         self.resource = FakeResource()
         self.closed = 0
+        self.closed_event = threading.Event()
 
     async def aclose(self) -> None:
         self.closed += 1
+        self.closed_event.set()
 
 
 class Blocking(_BlockingResource):
@@ -311,6 +313,20 @@ def test_finalizer_closes_an_unclosed_runner() -> None:
     assert fake.closed == 1
     gc.collect()
     assert opened.loop.is_closed()
+
+
+def test_finalizer_on_the_loop_thread_does_not_deadlock() -> None:
+    """Collected on its own loop thread, a runner is closed from a helper thread, not in place."""
+    fake = FakeAsyncClient()
+    runner = _Runner(FakeAsyncClient, fake)
+    Blocking(runner, ("resource",)).echo("x")
+    opened = runner._open
+    assert opened is not None
+    loop_thread = _loop_thread(runner)
+    opened.portal.call(_finalize, runner)  # returns at once instead of waiting for its own loop
+    assert fake.closed_event.wait(10)
+    loop_thread.join(10)
+    assert not loop_thread.is_alive()
 
 
 def test_pager_crosses_the_loop_once_per_page(res: Blocking, runner: _Runner) -> None:
