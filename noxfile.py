@@ -169,3 +169,33 @@ def notebook(session: nox.Session) -> None:
     session.run(
         "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/blocking/test_notebook.py"
     )
+
+
+@nox.session(python=PYTHONS[-1])
+def reliability(session: nox.Session) -> None:
+    """Reliability and security suite at full scale (issue 8); prints every figure at the end.
+
+    Chaos (10,000 calls, 30 % faults), retry storm, load (20,000 calls), 30 SIGKILL cycles, bad
+    input on both sides, secrets, path injection and a hostile server, all on 127.0.0.1. The
+    ordinary `tests` session runs the same tests at smoke scale. Figures: .nox/reliability-figures.json.
+    """
+    _install(session, "tests")
+    figures = ROOT / ".nox" / "reliability-figures.json"
+    figures.unlink(missing_ok=True)
+    session.run(
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-s",
+        "tests/reliability",
+        *_pytest_args(session),
+        env={"RELIABILITY_SCALE": "full", "RELIABILITY_FIGURES": str(figures)},
+    )
+    if figures.exists():
+        import json
+
+        print(f"\nreliability figures ({figures}):")
+        for test, values in json.loads(figures.read_text(encoding="utf-8")).items():
+            shown = {k: v for k, v in values.items() if k != "cases"}
+            print(f"  {test}: {json.dumps(shown, sort_keys=True)}")
