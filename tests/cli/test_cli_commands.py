@@ -92,8 +92,9 @@ def test_items_add_reads_stdin_and_json_arrays(
     """``-`` reads stdin, and a JSON array works as well as JSON Lines."""
     cid = cli.ok("create").record["id"]
     body = json.dumps([{"role": "user", "content": "from stdin"}]).encode()
-    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
-    added = cli.ok("items", "add", cid, "-").record
+    with monkeypatch.context() as patch:
+        patch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(body)))
+        added = cli.ok("items", "add", cid, "-").record
     assert added["content"][0]["text"] == "from stdin"
 
 
@@ -216,8 +217,11 @@ def test_closed_stdout_stops_quietly(
         def write(self, text: str) -> int:
             raise BrokenPipeError(32, "Broken pipe")
 
-    monkeypatch.setattr("sys.stdout", ClosedPipe())
-    result = cli("items", "list", cid, "--all")
+    # A context, not the fixture's teardown: capsys restores stdout first, and the fixture would
+    # then put back the capture it had already closed.
+    with monkeypatch.context() as patch:
+        patch.setattr("sys.stdout", ClosedPipe())
+        result = cli("items", "list", cid, "--all")
     assert result.status == EXIT_BROKEN_PIPE
     assert result.err == ""
 
