@@ -21,6 +21,7 @@ lists each bad field by path (``$.data[3].content[0].text``).
 from __future__ import annotations
 
 import collections.abc
+import threading
 import types
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, overload
@@ -68,9 +69,10 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_sequence, _sequence_hook)
     converter.register_structure_hook_factory(_is_union, _union_hook)
     converter.register_structure_hook_factory(_is_unknown, _unknown_structure_hook)
-    converter.register_structure_hook_factory(_is_model, _model_structure_hook)
+    fast = _FastPaths(converter)
+    converter.register_structure_hook_factory(_is_model, fast.structure_hook)
     converter.register_unstructure_hook_factory(_is_unknown, lambda _: _unstructure_unknown)
-    converter.register_unstructure_hook_factory(_is_model, _model_unstructure_hook)
+    converter.register_unstructure_hook_factory(_is_model, fast.unstructure_hook)
     return converter
 
 
@@ -454,6 +456,348 @@ def _unknown_structure_hook(cl: type[_Unknown]) -> _StructureHook:
 
 def _unstructure_unknown(obj: _Unknown) -> Any:
     return obj.raw
+
+
+# -- the fast path ------------------------------------------------------------------------------
+# The hooks above check field by field, through a hook call per value and a frozen-class
+# ``object.__setattr__`` per attribute: ~5x ``json.loads`` for a 100-item page. Nearly every body
+# is well formed, so each model also gets one generated, straight-line function (on first use,
+# like cattrs' own generated hooks) that reads its known keys, checks their JSON types with
+# ``type(x) is ...`` and builds the object. It accepts only what the detailed hooks accept, and
+# only values those hooks return unchanged (or, for nested models and lists, what they would
+# build); on the slightest doubt it raises, and the model's hook runs the detailed path instead,
+# so every error message, and every odd-but-valid body, is the detailed path's own.
+
+
+class _GiveUp(Exception):
+    """Raised by generated code: this body is not one the fast path is sure about."""
+
+
+_ABSENT = object()
+
+
+class _FastPaths:
+    """The generated functions of one converter, and the hooks that use them.
+
+    Generated code lives in one namespace per converter and refers to other generated functions
+    by name, so recursive models (``CompoundFilter``) need no special case.
+    """
+
+    def __init__(self, converter: cattrs.Converter) -> None:
+        self._converter = converter
+        self._lock = threading.RLock()
+        self._names: dict[Any, str] = {}  # model class or union of models -> function name
+        self._stubs: dict[str, Callable[[Any], Any]] = {}  # names not compiled yet
+        # Tag tables of union dispatchers still holding a stub: name -> (table, tag) to update.
+        self._tables: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        self._ns: dict[str, Any] = {
+            "_GiveUp": _GiveUp,
+            "_ABSENT": _ABSENT,
+            "_new": object.__new__,
+            "_setattr": object.__setattr__,
+        }
+
+    # -- hooks ----------------------------------------------------------------------------------
+
+    def structure_hook(self, cl: type[_Model]) -> _StructureHook:
+        slow = _model_structure_hook(cl, self._converter)
+        fast: Callable[[Any], Any] | None = None
+
+        def structure_model(value: Any, _: Any) -> Any:
+            nonlocal fast
+            if fast is None:
+                fast = self.function(cl)  # not in the factory: models refer to themselves
+            try:
+                return fast(value)
+            except Exception:  # any doubt: the detailed path decides, and explains
+                return slow(value, cl)
+
+        return structure_model
+
+    def unstructure_hook(self, cl: type[_Model]) -> _UnstructureHook:
+        fields = _spec_fields(cl)
+        lines = [f"def _u{len(self._ns)}(o):  # {cl.__name__}"]
+        if any(a.default is None for a in fields):
+            lines.append("    nulls = o._explicit_nulls")
+        lines.append("    out = {}")
+        for a in fields:
+            unstructure = _value_unstructurer(a.type, self._converter)
+            if unstructure is None:
+                value = "x"
+            elif unstructure is list:
+                value = "list(x)"
+            else:
+                value = f"{self._const(unstructure)}(x)"
+            key = repr(a.name)
+            lines.append(f"    x = o.{a.name}")
+            if a.default is not None:  # required: sent even when None (a nullable field)
+                expr = "x" if value == "x" else f"None if x is None else {value}"
+                lines.append(f"    out[{key}] = {expr}")
+            else:  # optional: sent when set, or when it arrived as an explicit null
+                lines += [
+                    "    if x is not None:",
+                    f"        out[{key}] = {value}",
+                    f"    elif {key} in nulls:",
+                    f"        out[{key}] = None",
+                ]
+        lines += ["    if o.extra:", "        out.update(o.extra)", "    return out"]
+        return self._exec(lines)  # type: ignore[no-any-return]
+
+    # -- generation -----------------------------------------------------------------------------
+
+    def function(self, cl: Any) -> Callable[[Any], Any]:
+        """The generated function for a model class (or a union of models), compiled now."""
+        return self._compile(cl, self._ref(cl))
+
+    def _ref(self, cl: Any) -> str:
+        """The name generated code calls ``cl``'s function by.
+
+        Until first called, the name holds a stub that compiles the real function and puts it in
+        its place: a page of messages compiles a few functions, not the ~150 the union reaches.
+        """
+        name = self._names.get(cl)
+        if name is None:
+            name = self._names[cl] = f"_f{len(self._names)}"
+
+            def compile_on_first_call(value: Any) -> Any:
+                return self._compile(cl, name)(value)
+
+            self._ns[name] = compile_on_first_call
+            self._stubs[name] = compile_on_first_call
+        return name
+
+    def _compile(self, cl: Any, name: str) -> Callable[[Any], Any]:
+        with self._lock:
+            if name in self._stubs:
+                lines = (
+                    self._model_lines(cl, name) if _is_model(cl) else self._union_lines(cl, name)
+                )
+                function = self._exec(lines)
+                del self._stubs[name]
+                for table, tag in self._tables.pop(name, ()):
+                    table[tag] = function
+            return self._ns[name]  # type: ignore[no-any-return]
+
+    def _const(self, value: Any) -> str:
+        name = f"_c{len(self._ns)}"
+        self._ns[name] = value
+        return name
+
+    def _exec(self, lines: list[str]) -> Any:
+        name = lines[0][4 : lines[0].index("(")]
+        code = "\n".join(lines)
+        exec(compile(code, f"<conversations_sdk fast path {name}>", "exec"), self._ns)  # noqa: S102 - our own generated code, as cattrs does
+        return self._ns[name]
+
+    def _union_lines(self, cl: Any, name: str) -> list[str]:
+        # The detailed union hook's dispatch, for the cases it sends straight to one model;
+        # everything else (null, unknown or absent tags, shared tags, non-objects) goes to it.
+        slow = f"{self._const(self._converter.get_structure_hook(cl))}(v, {self._const(cl)})"
+        members = get_args(cl)
+        models = [m for m in members if _is_model(m)]
+        if len(models) == 1 and not any(_is_unknown(m) for m in members):
+            return [
+                f"def {name}(v):",
+                "    if type(v) is dict:",
+                f"        return {self._ref(models[0])}(v)",
+                f"    return {slow}",
+            ]
+        candidates: dict[str, list[type[_Model]]] = {}
+        for model in models:
+            for tag in _tag_values(model)[0]:
+                candidates.setdefault(tag, []).append(model)
+        table: dict[str, Any] = {}
+        for tag, group in candidates.items():
+            if len(group) == 1:
+                ref = self._ref(group[0])
+                table[tag] = self._ns[ref]
+                if ref in self._stubs:
+                    self._tables.setdefault(ref, []).append((table, tag))
+        return [
+            f"def {name}(v):",
+            "    if type(v) is dict:",
+            "        t = v.get('type')",
+            "        if type(t) is str:",
+            f"            f = {self._const(table)}.get(t)",
+            "            if f is not None:",
+            "                return f(v)",
+            f"    return {slow}",
+        ]
+
+    def _model_lines(self, cl: type[_Model], name: str) -> list[str]:
+        fields = _spec_fields(cl)
+        required = sum(a.default is not None for a in fields)
+        lines = [
+            f"def {name}(v):  # {cl.__name__}",
+            "    if type(v) is not dict:",
+            "        raise _GiveUp",
+            f"    n = {required}",
+            "    nulls = None",
+        ]
+        for index, a in enumerate(fields):
+            key = repr(a.name)
+            target = f"a{index}"
+            if a.default is not None:  # required: present, and valid (None only if nullable)
+                lines.append(f"    x = v[{key}]")
+                lines += self._value_lines(a.type, target, "    ")
+            else:  # optional: absent, an explicit null (remembered), or valid
+                lines += [
+                    f"    x = v.get({key}, _ABSENT)",
+                    "    if x is _ABSENT:",
+                    f"        {target} = None",
+                    "    elif x is None:",
+                    "        n += 1",
+                    f"        {target} = None",
+                    f"        nulls = [{key}] if nulls is None else [*nulls, {key}]",
+                    "    else:",
+                    "        n += 1",
+                ]
+                lines += self._value_lines(a.type, target, "        ")
+        known = self._const(frozenset(a.name for a in fields))
+        lines += [
+            "    if len(v) == n:",
+            "        extra = {}",
+            "    else:  # keys this SDK does not know, in the body's order",
+            f"        extra = {{k: x for k, x in v.items() if k not in {known}}}",
+        ]
+        return lines + self._build_lines(cl, fields)
+
+    def _build_lines(self, cl: type[_Model], fields: list[attrs.Attribute[Any]]) -> list[str]:
+        values = {a.name: f"a{i}" for i, a in enumerate(fields)}
+        nulls = f"{self._const(frozenset())} if nulls is None else frozenset(nulls)"
+        shadow = _shadow_class(cl)
+        if shadow is None:
+            kwargs = ", ".join(f"{a.alias}={values[a.name]}" for a in fields)
+            return [
+                f"    o = {self._const(cl)}({kwargs}, extra=extra)",
+                "    if nulls is not None:",
+                "        _setattr(o, '_explicit_nulls', frozenset(nulls))",
+                "    return o",
+            ]
+        # Same slots, same values as attrs' __init__ would set, minus its per-attribute
+        # object.__setattr__ (see _shadow_class).
+        lines = [f"    o = _new({self._const(shadow)})"]
+        for a in attrs.fields(cl):
+            if a.name in values:
+                value = values[a.name]
+            elif a.name == "extra":
+                value = "extra"
+            elif a.name == "_explicit_nulls":
+                value = nulls
+            else:
+                value = self._const(a.default)
+            lines.append(f"    o.{a.name} = {value}")
+        return [*lines, f"    o.__class__ = {self._const(cl)}", "    return o"]
+
+    def _value_lines(self, cl: Any, target: str, indent: str) -> list[str]:
+        """Check ``x`` (present, and not an optional field's null) and set ``target`` from it."""
+        give_up = f"{indent}    raise _GiveUp"
+        check = self._check(cl, "x")
+        if check == "True":
+            return [f"{indent}{target} = x"]
+        if check is not None:
+            return [f"{indent}if not ({check}):", give_up, f"{indent}{target} = x"]
+        members = get_args(cl) if _is_union(cl) else (cl,)
+        rest = [m for m in members if m is not _NoneType]
+        nullable = len(rest) < len(members)
+        if any(_is_model(m) for m in rest) and (len(rest) > 1 or not nullable):
+            return [f"{indent}{target} = {self._ref(cl)}(x)"]  # a model, or a tagged union
+        if len(rest) == 1 and (_is_sequence(rest[0]) or _is_model(rest[0])):
+            inner = rest[0]
+            if not nullable:  # a list (a plain model was handled above)
+                return self._list_lines(inner, target, indent)
+            head = [f"{indent}if x is None:", f"{indent}    {target} = None", f"{indent}else:"]
+            if _is_model(inner):
+                return [*head, f"{indent}    {target} = {self._ref(inner)}(x)"]
+            return head + self._list_lines(inner, target, indent + "    ")
+        hook = self._converter.get_structure_hook(cl)  # anything rarer: the detailed hook itself
+        return [f"{indent}{target} = {self._const(hook)}(x, {self._const(cl)})"]
+
+    def _list_lines(self, cl: Any, target: str, indent: str) -> list[str]:
+        args = get_args(cl)
+        item = args[0] if args else Any
+        lines = [f"{indent}if type(x) is not list:", f"{indent}    raise _GiveUp"]
+        check = self._check(item, "i")
+        if check == "True":
+            return [*lines, f"{indent}{target} = list(x)"]
+        if check is not None:
+            return [
+                *lines,
+                f"{indent}for i in x:",
+                f"{indent}    if not ({check}):",
+                f"{indent}        raise _GiveUp",
+                f"{indent}{target} = list(x)",
+            ]
+        members = get_args(item) if _is_union(item) else (item,)
+        if any(_is_model(m) for m in members):
+            return [*lines, f"{indent}{target} = [{self._ref(item)}(i) for i in x]"]
+        hook = f"{self._const(self._converter.get_structure_hook(item))}"
+        return [*lines, f"{indent}{target} = [{hook}(i, {self._const(item)}) for i in x]"]
+
+    def _check(self, cl: Any, x: str) -> str | None:
+        """An expression true only for values the detailed hook would return unchanged."""
+        if cl is Any:
+            return "True"
+        if not _is_union(cl):
+            return None if cl is _NoneType else self._member_check(cl, x, False)
+        members = get_args(cl)
+        checks = [self._member_check(m, x, str in members) for m in members]
+        if any(c is None for c in checks):
+            return None
+        return " or ".join(c for c in checks if c) or "False"
+
+    def _member_check(self, cl: Any, x: str, any_string: bool) -> str | None:
+        if cl is _NoneType:
+            return f"{x} is None"
+        if cl is str:
+            return f"type({x}) is str"
+        if _is_literal(cl):
+            if any_string:
+                return ""  # the union's ``str`` accepts it already
+            allowed = frozenset(v for v in get_args(cl) if isinstance(v, str))
+            return f"(type({x}) is str and {x} in {self._const(allowed)})"
+        if cl is bool:
+            return f"type({x}) is bool"
+        if cl is int:
+            return f"type({x}) is int"
+        if cl is float:  # an integral number stays an int
+            return f"type({x}) is float or type({x}) is int"
+        if _is_mapping(cl):  # free-form JSON objects are kept as received
+            return f"type({x}) is dict"
+        return None
+
+
+def _shadow_class(cl: type[_Model]) -> type | None:
+    """A subclass of ``cl`` with plain slot assignment, or None where that trick is not sound.
+
+    attrs' frozen ``__init__`` sets each slot through ``object.__setattr__`` (~150 ns each). The
+    generated code instead fills an instance of this subclass with ordinary attribute stores and
+    then makes it a ``cl``: same slots, same values, same class as ``cl(...)`` would give. That
+    holds only for a slotted class whose ``__init__`` does nothing else (no validators,
+    converters or post-init hooks), so anything else is built through ``cl(...)``.
+    """
+    if "__slots__" not in cl.__dict__ or hasattr(cl, "__attrs_post_init__"):
+        return None
+    if hasattr(cl, "__attrs_pre_init__"):
+        return None
+    for a in attrs.fields(cl):
+        if a.validator is not None or a.converter is not None:
+            return None
+        if isinstance(a.default, attrs.Factory) and a.name != "extra":  # type: ignore[arg-type]
+            return None
+    # Both hooks must be object's own, or CPython keeps the slow generic-slot path for stores.
+    namespace: dict[str, Any] = {
+        "__slots__": (),
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+    }
+    shadow = type(f"_Building{cl.__name__}", (cl,), namespace)
+    probe: Any = object.__new__(shadow)
+    try:
+        probe.__class__ = cl  # CPython allows it for the same slot layout
+    except TypeError:
+        return None
+    return shadow
 
 
 # -- the SDK's entry points ---------------------------------------------------------------------
