@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._cli_progress import Progress
+from ._errors import NotFoundError
 from ._params import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -349,7 +350,15 @@ async def append_items(
     else:
         target = await client.conversations.retrieve(resume)
     state.target = target.id
-    done = await _count_existing(client, target.id, inputs)
+    try:
+        done = await _count_existing(client, target.id, inputs)
+    except NotFoundError as exc:
+        # The create was answered from an earlier run's idempotency record, but that conversation
+        # has since been deleted: rerunning would replay the same answer forever.
+        raise TransferError(
+            f"conversation {target.id}, created by an earlier run of this command, no longer "
+            "exists; pass --key with a new value to start a fresh copy"
+        ) from exc
     state.done = done
     progress.advance(done)
     while done < len(inputs):

@@ -89,6 +89,18 @@ def test_import_twice_resumes_instead_of_duplicating(cli: CLI, tmp_path: Path) -
     assert without_ids(cli.items(copy)) == without_ids(cli.items(first["id"]))
 
 
+def test_rerun_after_the_copy_was_deleted_says_how_to_start_again(cli: CLI, tmp_path: Path) -> None:
+    """If the conversation of an earlier run was deleted, the rerun says to pass a new --key."""
+    write_export(tmp_path / "source.jsonl", 3, metadata={"topic": "deleted"})
+    cid = _import(cli, tmp_path / "source.jsonl")
+    cli.ok("delete", cid)
+    again = cli("import", str(tmp_path / "source.jsonl"))
+    assert again.status == EXIT_USAGE
+    assert f"{cid}, created by an earlier run" in again.err
+    assert "--key" in again.err
+    assert len(cli.items(_import(cli, tmp_path / "source.jsonl", "--key", "fresh"))) == 3
+
+
 def test_failed_import_reports_progress_and_rerun_completes(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
