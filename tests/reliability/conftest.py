@@ -35,6 +35,17 @@ def count(full: int, smoke: int) -> int:
     return full if FULL else smoke
 
 
+def text_of(item: Any) -> str:
+    """The text of an item's first content part (the suite writes one-part user messages only)."""
+    return str(item.content[0].text)
+
+
+def id_of(item: Any) -> str:
+    """An item's id (optional in the spec for some item types; always set by the emulator)."""
+    assert item.id is not None
+    return str(item.id)
+
+
 class Figures:
     """Every figure recorded in this session, by test name."""
 
@@ -124,7 +135,7 @@ class LiveEmulator:
             return list(tx._conn.execute(query, tuple(params)).fetchall())
 
         # The store's own read path (its thread, one snapshot): no second connection to the data.
-        return self.portal.call(self.emulator._store.read, operation)  # type: ignore[no-any-return]
+        return self.portal.call(self.emulator._store.read, operation)
 
 
 @contextlib.contextmanager

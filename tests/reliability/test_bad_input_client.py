@@ -52,22 +52,27 @@ BAD_METADATA: dict[str, object] = {
 }
 
 
+def _bind(operation: Callable[[Any, Any], Any], value: object) -> BadCall:
+    return lambda client: operation(client, value)
+
+
+def _create_with_metadata(client: Any, metadata: Any) -> Any:
+    return client.conversations.create(metadata=metadata)
+
+
+def _update_with_metadata(client: Any, metadata: Any) -> Any:
+    return client.conversations.update("conv_1", metadata=metadata)
+
+
 def _table() -> list[tuple[str, BadCall]]:
     rows: list[tuple[str, BadCall]] = []
     for (name, op), bad in itertools.product(ID_OPERATIONS.items(), BAD_IDS):
-        rows.append((f"{name}-id={bad!r}", lambda c, op=op, bad=bad: op(c, bad)))
+        rows.append((f"{name}-id={bad!r}", _bind(op, bad)))
     for odd in (42, b"conv_1", ["conv_1"], "\ud800"):
-        rows.append((f"retrieve-id={odd!r}", lambda c, odd=odd: c.conversations.retrieve(odd)))
+        rows.append((f"retrieve-id={odd!r}", _bind(ID_OPERATIONS["conversations.retrieve"], odd)))
     for name, metadata in BAD_METADATA.items():
-        rows.append(
-            (f"create-metadata-{name}", lambda c, m=metadata: c.conversations.create(metadata=m))
-        )
-        rows.append(
-            (
-                f"update-metadata-{name}",
-                lambda c, m=metadata: c.conversations.update("conv_1", metadata=m),
-            )
-        )
+        rows.append((f"create-metadata-{name}", _bind(_create_with_metadata, metadata)))
+        rows.append((f"update-metadata-{name}", _bind(_update_with_metadata, metadata)))
     rows += [
         ("create-21-items", lambda c: c.conversations.create(items=[MSG] * 21)),
         ("create-items-a-string", lambda c: c.conversations.create(items="hi")),

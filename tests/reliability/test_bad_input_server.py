@@ -322,7 +322,7 @@ async def test_malformed_requests_never_5xx(figure: FigureRecorder) -> None:
             )
             (item,) = (await client.conversations.items.list(conversation.id)).data
         port = live.emulator.port
-        corpus = list(_corpus(conversation.id, item.id))
+        corpus = list(_corpus(conversation.id, str(item.id)))
         answers = {case.name: await _send(port, _encode(case, port)) for case in corpus}
     server_errors = {n: a.status for n, a in answers.items() if a.status >= 500}
     unshaped = {

@@ -36,7 +36,9 @@ from tests.reliability.conftest import (
     LiveEmulator,
     MixedFaults,
     count,
+    id_of,
     live_emulator,
+    text_of,
 )
 
 FAULT_RATE = 0.30
@@ -95,8 +97,8 @@ async def _call(client: AsyncClient, n: int, pool: list[str], out: Outcome) -> N
                 pool[n % len(pool)], items=[{"role": "user", "content": text}]
             )
             (item,) = added.data
-            assert item.content[0].text == text  # type: ignore[union-attr]
-            out.acked_items[item.id] = text
+            assert text_of(item) == text
+            out.acked_items[id_of(item)] = text
         else:
             await client.conversations.items.list(pool[n % len(pool)], limit=5)
     except EXPECTED_FAILURES as exc:

@@ -20,7 +20,7 @@ import pytest
 
 from conversations_sdk import APIConnectionError, AsyncClient, NotFoundError
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, count
+from tests.reliability.conftest import FigureRecorder, count, id_of, text_of
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 
@@ -77,7 +77,7 @@ async def _load_then_kill(
                         added = await client.conversations.items.create(
                             conversation_id, items=[{"role": "user", "content": text}]
                         )
-                        acked.items[added.data[0].id] = text
+                        acked.items[id_of(added.data[0])] = text
                 except APIConnectionError:
                     return  # killed: this write was never acknowledged
                 acks += 1
@@ -117,7 +117,7 @@ async def _verify(base_url: str, conversation_id: str, acked: Acked) -> tuple[in
             except NotFoundError:
                 missing_conversations += 1
     ids = {item.id for item in stored}
-    texts = collections.Counter(item.content[0].text for item in stored)  # type: ignore[union-attr]
+    texts = collections.Counter(text_of(item) for item in stored)
     missing = missing_conversations + sum(iid not in ids for iid in acked.items)
     return missing, sum(n - 1 for n in texts.values() if n > 1)
 

@@ -19,7 +19,7 @@ import pytest
 
 from conversations_sdk import AsyncClient, Client
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, count, live_emulator
+from tests.reliability.conftest import FigureRecorder, count, live_emulator, text_of
 
 COROUTINES = 256
 THREADS = 32
@@ -57,11 +57,11 @@ class Tally:
 
 
 def _owned(owner: str, conversation: Any, cid: str) -> bool:
-    return conversation.id == cid and conversation.metadata == {"owner": owner}
+    return bool(conversation.id == cid and conversation.metadata == {"owner": owner})
 
 
 def _texts_owned(owner: str, page: Any) -> bool:
-    return all(item.content[0].text.startswith(owner + "/") for item in page.data)
+    return all(text_of(item).startswith(owner + "/") for item in page.data)
 
 
 async def _async_worker(client: AsyncClient, w: int, calls: int, tally: Tally) -> None:
@@ -77,7 +77,7 @@ async def _async_worker(client: AsyncClient, w: int, calls: int, tally: Tally) -
             added = await client.conversations.items.create(
                 cid, items=[{"role": "user", "content": text}]
             )
-            tally.add(added.data[0].content[0].text != text)  # type: ignore[union-attr]
+            tally.add(text_of(added.data[0]) != text)
         else:
             page = await client.conversations.items.list(cid, limit=3)
             tally.add(not _texts_owned(owner, page))
@@ -95,7 +95,7 @@ def _thread_worker(client: Client, w: int, calls: int, tally: Tally) -> None:
             added = client.conversations.items.create(
                 cid, items=[{"role": "user", "content": text}]
             )
-            tally.add(added.data[0].content[0].text != text)  # type: ignore[union-attr]
+            tally.add(text_of(added.data[0]) != text)
         else:
             page = next(iter(client.conversations.items.list(cid, limit=3).pages()))
             tally.add(not _texts_owned(owner, page))

@@ -10,6 +10,7 @@ of the clients and of the responses they returned.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import logging
 import pickle
@@ -162,7 +163,7 @@ async def test_canary_never_leaks_on_async_error_paths(
                 client,
                 scanner,
                 f"{where}/retries={retries}",
-                lambda r=retries: client.conversations.retrieve("conv_1", max_retries=r),
+                functools.partial(client.conversations.retrieve, "conv_1", max_retries=retries),
             )
             await _scan_async_call(
                 client,
@@ -191,6 +192,7 @@ async def test_canary_never_leaks_on_local_error_paths(
     """Stalls, refused connections, use after close and bad arguments: 0 canary occurrences."""
     server.then(stall(server))
     scanner = Scanner()
+    not_text: Any = {"k": 1}
     async with AsyncClient(
         api_key=API_KEY, base_url=server.url, retry=RetryPolicy.no_backoff()
     ) as client:
@@ -201,8 +203,8 @@ async def test_canary_never_leaks_on_local_error_paths(
             lambda: client.conversations.retrieve("conv_1", timeout=0.1, max_retries=1),
         )
         await _scan_async_call(
-            client, scanner, "bad-metadata", lambda: client.conversations.create(metadata={"k": 1})
-        )  # type: ignore[dict-item]
+            client, scanner, "bad-metadata", lambda: client.conversations.create(metadata=not_text)
+        )
         await _scan_async_call(
             client,
             scanner,
