@@ -44,16 +44,12 @@ _HOP_HEADERS = frozenset(
 
 @attrs.frozen
 class PrismServer:
-    """One running Prism mock: where it listens and the tail of its log (for failure messages)."""
+    """One running Prism mock: where it listens, its process and the tail of its log."""
 
     base_url: str
     dynamic: bool
     process: subprocess.Popen[str] = attrs.field(repr=False)
-    log: collections.deque[str] = attrs.field(repr=False)
-
-    def log_tail(self, lines: int = 40) -> str:
-        """The last ``lines`` lines Prism printed, to explain a failure."""
-        return "\n".join(list(self.log)[-lines:])
+    log: collections.deque[str] = attrs.field(repr=False)  # its last lines, for debugging
 
 
 @attrs.frozen
