@@ -182,7 +182,10 @@ def reliability(session: nox.Session) -> None:
     _install(session, "tests")
     figures = ROOT / ".nox" / "reliability-figures.json"
     figures.unlink(missing_ok=True)
+    # python -m: the suite imports helpers as `tests.…`, so the project root must be on sys.path.
     session.run(
+        "python",
+        "-m",
         "pytest",
         "-p",
         "no:cacheprovider",
