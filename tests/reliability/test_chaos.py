@@ -172,13 +172,17 @@ async def test_chaos_default_retries(figure: FigureRecorder) -> None:
     with live_emulator(api_key=API_KEY, injector=injector) as live:
         result = await _chaos(live, calls, budget=False)
     # Each attempt fails independently with p ~ 0.3, so a call fails after 3 attempts with p**3.
-    p = result["fault_rate"]
+    # p is the share of attempts that failed as the client saw them (every call ends in exactly
+    # one successful attempt or none): on a loaded machine a slow answer can also time out, and
+    # that is a fault like the injected ones, not a retry bug.
+    p = (result["attempts"] - result["succeeded"]) / result["attempts"]
     expected = 1 - p**3
     sigma = (expected * (1 - expected) / calls) ** 0.5
     figure(
         **result,
         retry_budget="off",
         max_retries=2,
+        attempt_failure_rate=round(p, 4),
         expected_success_rate=round(expected, 4),
         target_met=result["success_rate"] >= TARGET,
     )
