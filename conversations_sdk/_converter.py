@@ -401,47 +401,10 @@ def _model_structure_hook(cl: type[_Model], converter: cattrs.Converter) -> _Str
     return structure_model
 
 
-def _model_unstructure_hook(cl: type[_Model], converter: cattrs.Converter) -> _UnstructureHook:
-    fields = _spec_fields(cl)
-    plan = [(a.name, a.default is not None, _value_unstructurer(a.type, converter)) for a in fields]
-
-    def unstructure_model(obj: _Model) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        nulls = obj._explicit_nulls
-        for name, required, unstructure in plan:
-            value = getattr(obj, name)
-            if value is None:
-                if required or name in nulls:
-                    out[name] = None
-            elif unstructure is None:
-                out[name] = value
-            else:
-                out[name] = unstructure(value)
-        if obj.extra:
-            out.update(obj.extra)
-        return out
-
-    return unstructure_model
-
-
 def _is_scalar(cl: Any) -> bool:
     if _is_union(cl):
         return all(_is_scalar(m) for m in get_args(cl))
     return cl in _SCALARS or cl is _NoneType or _is_literal(cl)
-
-
-def _value_unstructurer(cl: Any, converter: cattrs.Converter) -> _UnstructureHook | None:
-    """The cheapest correct way to unstructure one field's value (``None``: keep it as is)."""
-    if _is_scalar(cl) or _is_mapping(cl) or cl is Any:
-        return None
-    if _is_sequence(cl):
-        args = get_args(cl)
-        if args and _is_scalar(args[0]):
-            return list
-        item = converter.unstructure
-        return lambda values: [item(v) for v in values]
-    # Models, unions of models and unions with arrays: dispatch on the runtime class.
-    return converter.unstructure
 
 
 def _unknown_structure_hook(cl: type[_Unknown]) -> _StructureHook:
@@ -488,6 +451,8 @@ class _FastPaths:
         self._lock = threading.RLock()
         self._names: dict[Any, str] = {}  # model class or union of models -> function name
         self._stubs: dict[str, Callable[[Any], Any]] = {}  # names not compiled yet
+        self._union_tables: dict[Any, str] = {}  # union of models -> name of its tag table
+        self._unstructure_hooks = _HookTable(converter)
         # Tag tables of union dispatchers still holding a stub: name -> (table, tag) to update.
         self._tables: dict[str, list[tuple[dict[str, Any], str]]] = {}
         self._ns: dict[str, Any] = {
@@ -519,18 +484,22 @@ class _FastPaths:
         lines = [f"def _u{len(self._ns)}(o):  # {cl.__name__}"]
         if any(a.default is None for a in fields):
             lines.append("    nulls = o._explicit_nulls")
-        lines.append("    out = {}")
-        for a in fields:
-            unstructure = _value_unstructurer(a.type, self._converter)
-            if unstructure is None:
-                value = "x"
-            elif unstructure is list:
-                value = "list(x)"
-            else:
-                value = f"{self._const(unstructure)}(x)"
+        # Leading required fields go in one dict display; keys keep the spec's order.
+        lead = 0
+        while lead < len(fields) and fields[lead].default is not None:
+            lead += 1
+        entries = []
+        for a in fields[:lead]:  # required: sent even when None (a nullable field)
+            value = self._unstructure_expr(a.type, f"o.{a.name}")
+            if value != f"o.{a.name}":
+                value = f"None if o.{a.name} is None else {value}"
+            entries.append(f"{a.name!r}: {value}")
+        lines.append(f"    out = {{{', '.join(entries)}}}")
+        for a in fields[lead:]:
             key = repr(a.name)
+            value = self._unstructure_expr(a.type, "x")
             lines.append(f"    x = o.{a.name}")
-            if a.default is not None:  # required: sent even when None (a nullable field)
+            if a.default is not None:
                 expr = "x" if value == "x" else f"None if x is None else {value}"
                 lines.append(f"    out[{key}] = {expr}")
             else:  # optional: sent when set, or when it arrived as an explicit null
@@ -542,6 +511,20 @@ class _FastPaths:
                 ]
         lines += ["    if o.extra:", "        out.update(o.extra)", "    return out"]
         return self._exec(lines)  # type: ignore[no-any-return]
+
+    def _unstructure_expr(self, cl: Any, x: str) -> str:
+        """The cheapest correct expression unstructuring the (non-None) value ``x``."""
+        if _is_scalar(cl) or _is_mapping(cl) or cl is Any:
+            return x  # JSON values already
+        hooks = self._const(self._unstructure_hooks)
+        if _is_sequence(cl):
+            args = get_args(cl)
+            if args and _is_scalar(args[0]):
+                return f"list({x})"
+            return f"[{hooks}[i.__class__](i) for i in {x}] if {x} else []"
+        # Models, unions of models and unions with arrays: dispatch on the runtime class, as
+        # ``converter.unstructure`` does.
+        return f"{hooks}[{x}.__class__]({x})"
 
     # -- generation -----------------------------------------------------------------------------
 
@@ -593,15 +576,38 @@ class _FastPaths:
         # The detailed union hook's dispatch, for the cases it sends straight to one model;
         # everything else (null, unknown or absent tags, shared tags, non-objects) goes to it.
         slow = f"{self._const(self._converter.get_structure_hook(cl))}(v, {self._const(cl)})"
-        members = get_args(cl)
-        models = [m for m in members if _is_model(m)]
-        if len(models) == 1 and not any(_is_unknown(m) for m in members):
+        models = [m for m in get_args(cl) if _is_model(m)]
+        table = self._tag_table(cl)
+        if table is None:
             return [
                 f"def {name}(v):",
                 "    if type(v) is dict:",
                 f"        return {self._ref(models[0])}(v)",
                 f"    return {slow}",
             ]
+        return [
+            f"def {name}(v):",
+            "    if type(v) is dict:",
+            "        t = v.get('type')",
+            "        if type(t) is str:",
+            f"            f = {table}.get(t)",
+            "            if f is not None:",
+            "                return f(v)",
+            f"    return {slow}",
+        ]
+
+    def _tag_table(self, cl: Any) -> str | None:
+        """Name of the union's ``type`` -> function table (None: one model takes every object).
+
+        Only tags that name exactly one class are in it, as the detailed union hook decides.
+        """
+        members = get_args(cl)
+        models = [m for m in members if _is_model(m)]
+        if len(models) == 1 and not any(_is_unknown(m) for m in members):
+            return None
+        name = self._union_tables.get(cl)
+        if name is not None:
+            return name
         candidates: dict[str, list[type[_Model]]] = {}
         for model in models:
             for tag in _tag_values(model)[0]:
@@ -613,16 +619,8 @@ class _FastPaths:
                 table[tag] = self._ns[ref]
                 if ref in self._stubs:
                     self._tables.setdefault(ref, []).append((table, tag))
-        return [
-            f"def {name}(v):",
-            "    if type(v) is dict:",
-            "        t = v.get('type')",
-            "        if type(t) is str:",
-            f"            f = {self._const(table)}.get(t)",
-            "            if f is not None:",
-            "                return f(v)",
-            f"    return {slow}",
-        ]
+        name = self._union_tables[cl] = self._const(table)
+        return name
 
     def _model_lines(self, cl: type[_Model], name: str) -> list[str]:
         fields = _spec_fields(cl)
@@ -729,10 +727,26 @@ class _FastPaths:
                 f"{indent}{target} = list(x)",
             ]
         members = get_args(item) if _is_union(item) else (item,)
-        if any(_is_model(m) for m in members):
-            return [*lines, f"{indent}{target} = [{self._ref(item)}(i) for i in x]"]
-        hook = f"{self._const(self._converter.get_structure_hook(item))}"
-        return [*lines, f"{indent}{target} = [{hook}(i, {self._const(item)}) for i in x]"]
+        if not any(_is_model(m) for m in members):
+            hook = self._const(self._converter.get_structure_hook(item))
+            call = f"{hook}({{}}, {self._const(item)})"
+        elif _is_union(item) and all(_is_model(m) or _is_unknown(m) for m in members):
+            # Items, content parts, annotations: the union's dispatch inlined, one call less per
+            # element; an element that is not a tagged object makes this raise (detailed path).
+            table = self._tag_table(item) or "{}"
+            call = f"{table}.get({{0}}.get('type'), {self._ref(item)})({{0}})"
+        else:
+            call = f"{self._ref(item)}({{}})"
+        # Empty and one-element lists are most lists (annotations, logprobs, content): no loop.
+        return [
+            *lines,
+            f"{indent}if not x:",
+            f"{indent}    {target} = []",
+            f"{indent}elif len(x) == 1:",
+            f"{indent}    {target} = [{call.format('x[0]')}]",
+            f"{indent}else:",
+            f"{indent}    {target} = [{call.format('i')} for i in x]",
+        ]
 
     def _check(self, cl: Any, x: str) -> str | None:
         """An expression true only for values the detailed hook would return unchanged."""
@@ -765,6 +779,22 @@ class _FastPaths:
         if _is_mapping(cl):  # free-form JSON objects are kept as received
             return f"type({x}) is dict"
         return None
+
+
+class _HookTable(dict[type, _UnstructureHook]):
+    """Runtime class -> the converter's unstructure hook, looked up on first sight.
+
+    ``converter.unstructure(v)`` does the same lookup through a method call and cattrs' dispatch.
+    """
+
+    def __init__(self, converter: cattrs.Converter) -> None:
+        super().__init__()
+        self._converter = converter
+
+    def __missing__(self, cl: type) -> _UnstructureHook:
+        hook: _UnstructureHook = self._converter.get_unstructure_hook(cl)
+        self[cl] = hook
+        return hook
 
 
 def _shadow_class(cl: type[_Model]) -> type | None:
