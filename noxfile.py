@@ -131,7 +131,7 @@ def contract(session: nox.Session) -> None:
     lock_text = lock.read_text(encoding="utf-8")
     # `npm ci` wipes and reinstalls (~10 s); skip it when node_modules already came from this lock.
     if not stamp.exists() or stamp.read_text(encoding="utf-8") != lock_text:
-        # --ignore-scripts: Prism needs no install scripts, and one dependency's only phones home.
+        # --ignore-scripts: Prism needs none, and running no package's install script is safer.
         npm_ci = ["ci", "--prefix", "contract", "--ignore-scripts", "--no-audit", "--no-fund"]
         session.run(npm, *npm_ci, external=True)
         stamp.write_text(lock_text, encoding="utf-8")
