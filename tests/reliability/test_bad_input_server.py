@@ -21,7 +21,7 @@ from spec_validation import validate_schema
 
 from conversations_sdk import AsyncClient
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, live_emulator
+from tests.reliability.support import FigureRecorder, live_emulator
 
 CONV = "/v1/conversations"
 

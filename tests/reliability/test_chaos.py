@@ -31,7 +31,7 @@ from conversations_sdk import (
 )
 from conversations_sdk.emulator import Faults
 from tests.conftest import API_KEY
-from tests.reliability.conftest import (
+from tests.reliability.support import (
     FigureRecorder,
     LiveEmulator,
     MixedFaults,

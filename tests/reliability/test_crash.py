@@ -20,7 +20,7 @@ import pytest
 
 from conversations_sdk import APIConnectionError, AsyncClient, NotFoundError
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, count, id_of, text_of
+from tests.reliability.support import FigureRecorder, count, id_of, text_of
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

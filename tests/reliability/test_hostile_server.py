@@ -33,7 +33,7 @@ from conversations_sdk import (
     RetryPolicy,
 )
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, count
+from tests.reliability.support import FigureRecorder, count
 
 CAP = 1 << 20  # the client's max_response_size in this test
 BOMB_SIZE = count(512, 32) << 20  # what the bombs inflate to (building one takes seconds)

@@ -19,7 +19,7 @@ import pytest
 
 from conversations_sdk import AsyncClient, Client
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, count, live_emulator, text_of
+from tests.reliability.support import FigureRecorder, count, live_emulator, text_of
 
 COROUTINES = 256
 THREADS = 32

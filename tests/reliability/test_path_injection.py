@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from conversations_sdk import AsyncClient, InvalidRequestError, NotFoundError, RetryPolicy
 from tests.conftest import API_KEY
-from tests.reliability.conftest import FigureRecorder, count
+from tests.reliability.support import FigureRecorder, count
 
 MSG = {"role": "user", "content": "x"}
 NOT_FOUND = {

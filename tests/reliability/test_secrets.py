@@ -27,7 +27,7 @@ from conversations_sdk import AsyncClient, Client, ConversationsError, RetryPoli
 from conversations_sdk.emulator import Faults
 from tests.conftest import API_KEY
 from tests.faults.fault_server import FaultServer, ok, raw, reset, stall, status, truncated
-from tests.reliability.conftest import FigureRecorder, MixedFaults, live_emulator
+from tests.reliability.support import FigureRecorder, MixedFaults, live_emulator
 
 #: The whole key, and a distinctive part of it (a truncated key is still a leak).
 NEEDLES = (API_KEY, API_KEY[8:])
