@@ -3,8 +3,9 @@
 There is no second implementation here. A :class:`Client` owns one long-lived event loop thread
 (an anyio blocking portal on asyncio, because aiohttp needs asyncio) and one :class:`AsyncClient`
 whose session lives on that loop. Every blocking method is *derived* from its async twin by one
-descriptor (:class:`blocking`, or :class:`blocking_pager` for the pager-returning ``list``): it builds
-the coroutine of the async method and runs it on the client's loop, one thread hop per call (one per
+descriptor (:class:`blocking`; :class:`blocking_pager` for the pager-returning ``list`` and
+:class:`blocking_raw` for the ``with_raw_response`` views are its variants): it builds the
+coroutine of the async method and runs it on the client's loop, one thread hop per call (one per
 page when paging). This module must not build requests, parse responses or map errors: whatever the
 coroutine raises is re-raised unchanged, so errors are the async side's classes and attributes.
 

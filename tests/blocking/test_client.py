@@ -254,6 +254,18 @@ async def test_blocking_client_inside_a_running_loop(blocking_client: Client) ->
     assert blocking_client.conversations.retrieve(conv.id).metadata == {"where": "inside a loop"}
 
 
+def test_call_from_the_client_loop_thread_raises(blocking_client: Client) -> None:
+    """A blocking call or close() made on the client's own loop thread fails fast, no deadlock."""
+    conv = blocking_client.conversations.create()
+    opened = blocking_client._runner._open
+    assert opened is not None
+    with pytest.raises(RuntimeError, match="own event loop thread"):
+        opened.portal.call(blocking_client.conversations.retrieve, conv.id)
+    with pytest.raises(RuntimeError, match="own event loop thread"):
+        opened.portal.call(blocking_client.close)
+    assert blocking_client.conversations.retrieve(conv.id) == conv
+
+
 # -- lifecycle -----------------------------------------------------------------------------------------
 
 
