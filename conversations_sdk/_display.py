@@ -106,7 +106,13 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     fields = getattr(type(value), "__attrs_attrs__", None)
     if fields is not None:
-        return {f.name: _plain(getattr(value, f.name)) for f in fields if f.name != "extra"}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in fields
+            if f.name != "extra"
+            and not f.name.startswith("_")
+            and getattr(value, f.name) is not None
+        }
     return repr(value)
 
 

@@ -13,11 +13,13 @@ from conversations_sdk.models import (
     ConversationItemList,
     FunctionToolCallOutputResource,
     FunctionToolCallResource,
+    InputFileContent,
     InputImageContent,
     InputTextContent,
     Message,
     OutputTextContent,
     RefusalContent,
+    UnknownContent,
     UnknownItem,
 )
 
@@ -130,6 +132,33 @@ def test_refusals_and_images_are_described_not_loaded() -> None:
     assert "I can&#x27;t help with that" in fragment
     assert "[image: https://example.invalid/cat.png]" in fragment
     assert "<img" not in fragment
+
+
+def test_structured_output_files_and_unknown_parts_render() -> None:
+    """Structured tool output shows as JSON; files and unknown content parts are named, escaped."""
+    output = FunctionToolCallOutputResource(
+        id="fco_1",
+        call_id="call_1",
+        output=[InputTextContent(text="<b>21</b> degrees")],
+        status="completed",
+    )
+    fragment = _html(output)
+    assert "tool output" in fragment
+    assert "&lt;b&gt;21&lt;/b&gt; degrees" in fragment
+    assert "_request_id" not in fragment
+    msg = Message(
+        id="msg_1",
+        status="in_progress",
+        role="user",
+        content=[
+            InputFileContent(filename="<report>.pdf"),
+            UnknownContent(type="hologram", raw={"type": "hologram"}),
+        ],
+    )
+    fragment = _html(msg)
+    assert "[file: &lt;report&gt;.pdf]" in fragment
+    assert "[hologram]" in fragment
+    assert "in_progress" in fragment
 
 
 def test_conversation_shows_id_time_and_metadata() -> None:
