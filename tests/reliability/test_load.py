@@ -153,3 +153,5 @@ async def test_load_async_and_blocking_clients(figure: FigureRecorder) -> None:
     assert async_tally.crossed == thread_tally.crossed == 0
     assert async_busy == blocking_busy == 0
     assert not resource_warnings, [str(w.message) for w in resource_warnings]
+    # Recording replaced the suite's "warnings are errors" filter here: keep its strictness.
+    assert not caught, [f"{w.category.__name__}: {w.message}" for w in caught]
