@@ -123,6 +123,8 @@ SCRIPTED = [
     pytest.param(
         [raw(b"<html>oops</html>", {"Content-Type": "text/html"}, code=500)], id="html-500"
     ),
+    # Not an error: the reprs of a RawResponse (with its headers) and of a model are scanned too.
+    pytest.param([ok()], id="success"),
 ]
 
 
