@@ -683,7 +683,7 @@ class _FastPaths:
             elif a.name == "_explicit_nulls":
                 value = nulls
             else:
-                value = self._const(a.default)
+                value = "None" if a.default is None else self._const(a.default)
             lines.append(f"    o.{a.name} = {value}")
         return [*lines, f"    o.__class__ = {self._const(cl)}", "    return o"]
 
