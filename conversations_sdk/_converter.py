@@ -624,39 +624,45 @@ class _FastPaths:
 
     def _model_lines(self, cl: type[_Model], name: str) -> list[str]:
         fields = _spec_fields(cl)
-        required = sum(a.default is not None for a in fields)
+        required = [(i, a) for i, a in enumerate(fields) if a.default is not None]
+        optional = [(i, a) for i, a in enumerate(fields) if a.default is None]
         lines = [
             f"def {name}(v):  # {cl.__name__}",
             "    if type(v) is not dict:",
             "        raise _GiveUp",
-            f"    n = {required}",
-            "    nulls = None",
         ]
-        for index, a in enumerate(fields):
-            key = repr(a.name)
-            target = f"a{index}"
-            if a.default is not None:  # required: present, and valid (None only if nullable)
-                lines.append(f"    x = v[{key}]")
-                lines += self._value_lines(a.type, target, "    ")
-            else:  # optional: absent, an explicit null (remembered), or valid
-                lines += [
-                    f"    x = v.get({key}, _ABSENT)",
-                    "    if x is _ABSENT:",
-                    f"        {target} = None",
-                    "    elif x is None:",
-                    "        n += 1",
-                    f"        {target} = None",
-                    f"        nulls = [{key}] if nulls is None else [*nulls, {key}]",
-                    "    else:",
-                    "        n += 1",
-                ]
-                lines += self._value_lines(a.type, target, "        ")
+        for index, a in required:  # present, and valid (None only if nullable)
+            lines.append(f"    x = v[{a.name!r}]")
+            lines += self._value_lines(a.type, f"a{index}", "    ")
+        # All required keys are there: if nothing else is, no optional field and no unknown one is
+        # (the common case, which then skips every lookup below).
+        lines += [
+            f"    if len(v) == {len(required)}:",
+            "        nulls = None",
+            "        extra = {}",
+        ]
+        lines += [f"        a{index} = None" for index, _ in optional]
+        lines += ["    else:", f"        n = {len(required)}", "        nulls = None"]
+        for index, a in optional:  # absent, an explicit null (remembered), or valid
+            key, target = repr(a.name), f"a{index}"
+            lines += [
+                f"        x = v.get({key}, _ABSENT)",
+                "        if x is _ABSENT:",
+                f"            {target} = None",
+                "        elif x is None:",
+                "            n += 1",
+                f"            {target} = None",
+                f"            nulls = [{key}] if nulls is None else [*nulls, {key}]",
+                "        else:",
+                "            n += 1",
+            ]
+            lines += self._value_lines(a.type, target, "            ")
         known = self._const(frozenset(a.name for a in fields))
         lines += [
-            "    if len(v) == n:",
-            "        extra = {}",
-            "    else:  # keys this SDK does not know, in the body's order",
-            f"        extra = {{k: x for k, x in v.items() if k not in {known}}}",
+            "        if len(v) == n:",
+            "            extra = {}",
+            "        else:  # keys this SDK does not know, in the body's order",
+            f"            extra = {{k: x for k, x in v.items() if k not in {known}}}",
         ]
         return lines + self._build_lines(cl, fields)
 
