@@ -449,7 +449,8 @@ class _FastPaths:
     def __init__(self, converter: cattrs.Converter) -> None:
         self._converter = converter
         self._lock = threading.RLock()
-        self._names: dict[Any, str] = {}  # model class or union of models -> function name
+        # (model class or union of models, tagged) -> function name
+        self._names: dict[tuple[Any, bool], str] = {}
         self._stubs: dict[str, Callable[[Any], Any]] = {}  # names not compiled yet
         self._union_tables: dict[Any, str] = {}  # union of models -> name of its tag table
         self._unstructure_hooks = _HookTable(converter)
@@ -532,29 +533,32 @@ class _FastPaths:
         """The generated function for a model class (or a union of models), compiled now."""
         return self._compile(cl, self._ref(cl))
 
-    def _ref(self, cl: Any) -> str:
+    def _ref(self, cl: Any, tagged: bool = False) -> str:
         """The name generated code calls ``cl``'s function by.
 
-        Until first called, the name holds a stub that compiles the real function and puts it in
-        its place: a page of messages compiles a few functions, not the ~150 the union reaches.
+        ``tagged``: the variant for callers that dispatched on ``type`` already, so the model need
+        not check its own tag again. Until first called, the name holds a stub that compiles the
+        real function and puts it in its place: a page of messages compiles a few functions, not
+        the ~150 the item union reaches.
         """
-        name = self._names.get(cl)
+        name = self._names.get((cl, tagged))
         if name is None:
-            name = self._names[cl] = f"_f{len(self._names)}"
+            name = self._names[cl, tagged] = f"_f{len(self._names)}"
 
             def compile_on_first_call(value: Any) -> Any:
-                return self._compile(cl, name)(value)
+                return self._compile(cl, name, tagged)(value)
 
             self._ns[name] = compile_on_first_call
             self._stubs[name] = compile_on_first_call
         return name
 
-    def _compile(self, cl: Any, name: str) -> Callable[[Any], Any]:
+    def _compile(self, cl: Any, name: str, tagged: bool = False) -> Callable[[Any], Any]:
         with self._lock:
             if name in self._stubs:
-                lines = (
-                    self._model_lines(cl, name) if _is_model(cl) else self._union_lines(cl, name)
-                )
+                if _is_model(cl):
+                    lines = self._model_lines(cl, name, tagged)
+                else:
+                    lines = self._union_lines(cl, name)
                 function = self._exec(lines)
                 del self._stubs[name]
                 for table, tag in self._tables.pop(name, ()):
@@ -615,14 +619,14 @@ class _FastPaths:
         table: dict[str, Any] = {}
         for tag, group in candidates.items():
             if len(group) == 1:
-                ref = self._ref(group[0])
+                ref = self._ref(group[0], tagged=True)
                 table[tag] = self._ns[ref]
                 if ref in self._stubs:
                     self._tables.setdefault(ref, []).append((table, tag))
         name = self._union_tables[cl] = self._const(table)
         return name
 
-    def _model_lines(self, cl: type[_Model], name: str) -> list[str]:
+    def _model_lines(self, cl: type[_Model], name: str, tagged: bool) -> list[str]:
         fields = _spec_fields(cl)
         required = [(i, a) for i, a in enumerate(fields) if a.default is not None]
         optional = [(i, a) for i, a in enumerate(fields) if a.default is None]
@@ -632,6 +636,9 @@ class _FastPaths:
             "        raise _GiveUp",
         ]
         for index, a in required:  # present, and valid (None only if nullable)
+            if tagged and a.name == "type":  # the caller found it in this class's tag table
+                lines.append(f"    a{index} = v['type']")
+                continue
             lines.append(f"    x = v[{a.name!r}]")
             lines += self._value_lines(a.type, f"a{index}", "    ")
         # All required keys are there: if nothing else is, no optional field and no unknown one is
