@@ -16,6 +16,10 @@ It owns these wire rules and nothing else (no I/O, no HTTP):
 Structuring is strict about JSON types (a string where an integer belongs is an error, not coerced),
 and :func:`structure_response` turns any failure into :class:`ResponseValidationError` whose message
 lists each bad field by path (``$.data[3].content[0].text``).
+
+Each model is structured by a function generated for it on first use (``_FastPaths``): straight-line
+code for well-formed bodies, which hands over to the detailed field-by-field hooks on any doubt, so
+results and error messages are the detailed hooks' own. ``bench/structure_page.py`` measures it.
 """
 
 from __future__ import annotations
