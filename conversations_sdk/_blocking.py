@@ -521,16 +521,19 @@ class Pager(Generic[_T]):
             APIError: As the async pager does, when fetching a page fails.
         """
         pages = self._async.pages()
-        try:
-            while True:
-                page = self._runner.run(_next_page(pages))
-                if page is _Done.DONE:
-                    return
+        while True:
+            # An exception from run() (an API error, a cancelled fetch) has already ended the
+            # async generator; only leaving at the yield below leaves it suspended.
+            page = self._runner.run(_next_page(pages))
+            if page is _Done.DONE:
+                return
+            try:
                 yield page
-        finally:
-            # Left early (break, exception, garbage collection): stop the async generator on its
-            # own loop, so its pending request and connection are released there.
-            self._runner.close_async_iterator(pages)
+            except GeneratorExit:
+                # Left early (break, garbage collection): close the async generator on its own
+                # loop, so whatever it holds is released there rather than at loop shutdown.
+                self._runner.close_async_iterator(pages)
+                raise
 
     def first_page(self) -> ConversationItemList:
         """Fetch only the first page: the blocking twin of ``await pager``.

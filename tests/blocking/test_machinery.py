@@ -51,12 +51,15 @@ class FakePager:
 
     async def pages(self) -> Any:
         start = 0
-        while True:
-            page = await self._page(start)
-            yield page
-            if not page.has_more:
-                return
-            start += 3
+        try:
+            while True:
+                page = await self._page(start)
+                yield page
+                if not page.has_more:
+                    return
+                start += 3
+        finally:
+            self.owner.pages_closed_on.append(threading.get_ident())
 
     def __await__(self) -> Any:
         return self._page(0).__await__()
@@ -67,6 +70,7 @@ class FakeResource:
 
     def __init__(self) -> None:
         self.page_fetches = 0
+        self.pages_closed_on: list[int] = []
         self.started = asyncio.Event  # replaced per test where needed
         self.cancelled = threading.Event()
         self.entered = threading.Event()
@@ -355,4 +359,6 @@ def test_pager_break_early_closes_the_async_generator(res: Blocking, runner: _Ru
             break
     gc.collect()
     assert fake.page_fetches == 2
+    # Closed on the loop thread, right away, not left suspended until the loop shuts down.
+    assert fake.pages_closed_on == [_loop_thread(runner).ident]
     assert res.echo("ok") == "ok"
