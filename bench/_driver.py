@@ -622,15 +622,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                     if "metrics" in answer:
                         samples.setdefault((scenario.name, impl), []).append(answer["metrics"])
+                    elif "unavailable" in answer:
+                        notes[scenario.name, impl] = str(answer["unavailable"])
                     else:
-                        reason = answer.get("unavailable") or answer.get("error", "no answer")
-                        notes[scenario.name, impl] = str(reason)
-                        if "error" in answer:
-                            errors.append(f"{scenario.name}/{impl}: {reason}")
+                        # Not skipped in later repeats: a failure can be transient (a module
+                        # caught mid-edit), and the repeats that pass still count.
+                        errors.append(f"{scenario.name}/{impl}: {answer.get('error', 'no answer')}")
                     print(
                         f"  [{repeat + 1}/{repeats}] {scenario.name:<11} {impl:<21} {_brief(answer)}",
                         file=sys.stderr,
                     )
+
+    for scenario, impl in plan:
+        if (scenario.name, impl) not in samples and (scenario.name, impl) not in notes:
+            notes[scenario.name, impl] = "failed in every repeat (see errors)"
 
     python_startup_ms = None
     import_scenario = next((s for s in scenarios if s.name == "import"), None)
