@@ -3,7 +3,7 @@
 The canned server serves these pre-encoded; the structuring scenario parses the very same page
 bytes, so "one 100-item page" means the same thing in every figure. Items cycle through the four
 types a chat application stores most (user message, assistant message, function call, function
-call output) with text lengths of a typical turn, so a page is ~37 KB of JSON.
+call output) with text lengths of a typical turn, so a 100-item page is ~30 KB of JSON.
 """
 
 from __future__ import annotations
