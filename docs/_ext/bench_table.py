@@ -69,6 +69,7 @@ class BenchTable(SphinxDirective):
         self.env.note_dependency(relative)
         results: dict[str, Any] = json.loads(Path(absolute).read_text(encoding="utf-8"))
         part = self.options.get("part", "rows")
+        self._errors: list[str] = results.get("errors", [])
         if part == "meta":
             return [self._meta(results["meta"])]
         if part == "targets":
@@ -87,6 +88,14 @@ class BenchTable(SphinxDirective):
             + (" — a quick smoke run, not reference figures" if meta.get("quick") else "")
             + f". Versions: {versions}."
         )
+        errors = meta.get("errors") or self._errors
+        if errors:
+            # A run that failed is missing from its median: say so next to the figures.
+            text += (
+                f" {len(errors)} run(s) failed and are missing from their medians: "
+                + "; ".join(errors)
+                + "."
+            )
         return nodes.paragraph(text=text)
 
     def _targets(self, targets: list[dict[str, Any]]) -> nodes.Node:
