@@ -465,6 +465,7 @@ class _FastPaths:
             "_ABSENT": _ABSENT,
             "_new": object.__new__,
             "_setattr": object.__setattr__,
+            "_hooks": self._unstructure_hooks,
         }
 
     # -- hooks ----------------------------------------------------------------------------------
@@ -485,6 +486,10 @@ class _FastPaths:
         return structure_model
 
     def unstructure_hook(self, cl: type[_Model]) -> _UnstructureHook:
+        with self._lock:  # names and constants are numbered: one generator at a time
+            return self._unstructure_function(cl)
+
+    def _unstructure_function(self, cl: type[_Model]) -> _UnstructureHook:
         fields = _spec_fields(cl)
         lines = [f"def _u{len(self._ns)}(o):  # {cl.__name__}"]
         if any(a.default is None for a in fields):
@@ -521,7 +526,7 @@ class _FastPaths:
         """The cheapest correct expression unstructuring the (non-None) value ``x``."""
         if _is_scalar(cl) or _is_mapping(cl) or cl is Any:
             return x  # JSON values already
-        hooks = self._const(self._unstructure_hooks)
+        hooks = "_hooks"
         if _is_sequence(cl):
             args = get_args(cl)
             if args and _is_scalar(args[0]):
@@ -535,7 +540,8 @@ class _FastPaths:
 
     def function(self, cl: Any) -> Callable[[Any], Any]:
         """The generated function for a model class (or a union of models), compiled now."""
-        return self._compile(cl, self._ref(cl))
+        with self._lock:  # names and constants are numbered: one generator at a time
+            return self._compile(cl, self._ref(cl))
 
     def _ref(self, cl: Any, tagged: bool = False) -> str:
         """The name generated code calls ``cl``'s function by.
