@@ -27,6 +27,7 @@ import os
 import sys
 import threading
 import types
+import typing
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from typing import (
@@ -43,15 +44,17 @@ from typing import (
 
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
+from ._pagination import AsyncPager
 from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
 from ._resources.items import AsyncItems, AsyncItemsWithRawResponse
+from ._wire import RawResponse
+from .models import ConversationItemList
 
 if TYPE_CHECKING:
     import aiohttp
     from anyio.from_thread import BlockingPortal
 
     from ._retry import RetryPolicy
-    from .models import ConversationItemList
 
 __all__ = ["Client", "Conversations", "Items", "Pager", "blocking", "blocking_pager"]
 
@@ -376,6 +379,16 @@ class _BlockingResource:
         return f"<{type(self).__module__}.{type(self).__qualname__}>"
 
 
+def _type_hints(method: Callable[..., Any]) -> dict[str, Any] | None:
+    # Resolved annotations, so typing.get_type_hints() on a blocking method names Pager or
+    # RawResponse where the async one names AsyncPager or the parsed type; None when they cannot
+    # be resolved at run time (then only the signature's strings are adjusted).
+    try:
+        return typing.get_type_hints(method)
+    except Exception:
+        return None
+
+
 def _wrap(wrapper: Any, method: Callable[..., Any]) -> None:
     functools.update_wrapper(wrapper, method)
     wrapper.__module__ = "conversations_sdk"
@@ -427,8 +440,16 @@ class blocking_raw(blocking[_P, _R]):
         self._lookup = method.__name__
         _wrap(self, wrapped)
         sig = inspect.signature(wrapped)
-        self.__signature__ = sig.replace(return_annotation=f"RawResponse[{sig.return_annotation}]")
-        self.__annotations__ = {}  # the wrapped annotations name the parsed type, not RawResponse
+        parsed = sig.return_annotation
+        if isinstance(parsed, str) and parsed.startswith("AsyncPager"):
+            parsed = "ConversationItemList"  # a raw list returns its first page's response
+        self.__signature__ = sig.replace(return_annotation=f"RawResponse[{parsed}]")
+        hints = _type_hints(wrapped)
+        if hints is not None:
+            ret = hints.get("return")
+            if typing.get_origin(ret) is AsyncPager:
+                ret = ConversationItemList
+            self.__annotations__ = {**hints, "return": RawResponse[ret]}  # type: ignore[valid-type]
 
     def __call__(self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run the async view's method on the resource's loop and wait for its RawResponse."""
@@ -457,6 +478,10 @@ class blocking_pager(Generic[_P, _T]):
         if isinstance(ret, str) and ret.startswith("AsyncPager"):
             # The documented signature should name what this method returns: a Pager.
             self.__signature__ = sig.replace(return_annotation=ret[len("Async") :])
+        hints = _type_hints(method)
+        if hints is not None and typing.get_origin(hints.get("return")) is AsyncPager:
+            (item,) = typing.get_args(hints["return"])
+            self.__annotations__ = {**hints, "return": Pager[item]}  # type: ignore[valid-type]
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name

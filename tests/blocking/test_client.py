@@ -11,6 +11,7 @@ import inspect
 import pickle
 import socket
 import threading
+import typing
 from typing import Any
 
 import pytest
@@ -27,12 +28,14 @@ from conversations_sdk import (
     Items,
     NotFoundError,
     Pager,
+    RawResponse,
     RetryPolicy,
 )
 from conversations_sdk._blocking import ConversationsWithRawResponse, ItemsWithRawResponse
 from conversations_sdk._resources.conversations import AsyncConversationsWithRawResponse
 from conversations_sdk._resources.items import AsyncItemsWithRawResponse
 from conversations_sdk.emulator import ThreadedEmulator
+from conversations_sdk.models import Conversation, ConversationItemList
 
 API_KEY = "sk-test-CANARY-blocking-0123456789"
 
@@ -114,6 +117,15 @@ def test_raw_views_have_blocking_twins(async_cls: type, blocking_cls: type) -> N
         twin = getattr(blocking_cls, name)
         assert inspect.signature(twin).parameters == async_sig.parameters, name
         assert str(inspect.signature(twin).return_annotation).startswith("RawResponse[")
+
+
+def test_return_types_name_the_blocking_results() -> None:
+    """Signatures and resolved hints say Pager / RawResponse where the async side says AsyncPager."""
+    assert str(inspect.signature(Items.list).return_annotation) == "Pager[ConversationItem]"
+    assert typing.get_origin(typing.get_type_hints(Items.list)["return"]) is Pager
+    raw_list = typing.get_type_hints(ItemsWithRawResponse.list)["return"]
+    assert raw_list == RawResponse[ConversationItemList]
+    assert typing.get_type_hints(Conversations.create)["return"] is Conversation
 
 
 def test_client_takes_the_async_client_arguments() -> None:
