@@ -54,12 +54,30 @@ def _pytest_args(session: nox.Session) -> list[str]:
     return args
 
 
+# Suites with a session of their own (they need Node, a kernel, or run at full scale once).
+OWN_SESSIONS = ["tests/contract", "tests/docs", "tests/reliability"]
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
-    """Unit, blocking and end-to-end tests under coverage, on every supported Python."""
+    """Unit, blocking, emulator and end-to-end tests under coverage, on every supported Python.
+
+    Tests marked ``slow`` (schemathesis, the bench smoke run, the 5,000-item CLI round trip, a
+    user project using the pytest plugin) run once, on the newest Python, to keep CI's matrix short.
+    """
     _install(session, "tests")
+    selection = [f"--ignore={path}" for path in OWN_SESSIONS]
+    if session.python != PYTHONS[-1]:
+        selection += ["-m", "not slow"]
     session.run(
-        "coverage", "run", "-m", "pytest", "-p", "no:cacheprovider", *_pytest_args(session),
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        *selection,
+        *_pytest_args(session),
         env={"COVERAGE_FILE": str(ROOT / f".coverage.{session.python}")},
     )
 

@@ -59,6 +59,7 @@ async def test_wrong_key_is_an_authentication_error() -> None:
     assert "sk-right-key" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_pytest_plugin_fixtures_in_a_users_project(tmp_path) -> None:
     """A project opting in with pytest_plugins gets emulator, client and async_client fixtures."""
     (tmp_path / "pytest.ini").write_text(

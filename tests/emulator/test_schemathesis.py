@@ -119,6 +119,7 @@ def served() -> Iterator[ThreadedEmulator]:
         yield emulator
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
