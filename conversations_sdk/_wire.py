@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote
@@ -131,6 +132,9 @@ def request_id_of(headers: Mapping[str, str]) -> str | None:
 # --- Requests --------------------------------------------------------------------------------------
 
 _DOT_SEGMENTS = frozenset({".", ".."})
+# IDs the API issues (conv_..., msg_...) are all unreserved characters: quote() leaves them as they
+# are and, with no '%', nothing can decode to a dot segment, so they skip the general path.
+_UNRESERVED_ID = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 def encode_path_param(name: str, value: object) -> str:
@@ -151,6 +155,8 @@ def encode_path_param(name: str, value: object) -> str:
         InvalidRequestError: Empty, not a string, or a dot segment.
     """
     text = check_id(name, value)
+    if _UNRESERVED_ID.fullmatch(text) and text not in _DOT_SEGMENTS:
+        return text
     decoded = text
     # Bounded: each round removes at least one '%' or stops.
     for _ in range(len(text)):
