@@ -17,6 +17,11 @@ from .items import AsyncItems, AsyncItemsWithRawResponse
 
 __all__ = ["AsyncConversations", "AsyncConversationsWithRawResponse"]
 
+# Built once: a structurer depends only on its class, and a closure per call costs ~0.3 µs.
+_TO_CONVERSATION = structurer(Conversation)
+_TO_DELETED = structurer(ConversationDeletedResource)
+_CONVERSATIONS_PATH = build_path("conversations")
+
 
 class AsyncConversations:
     """The conversations resource of an :class:`AsyncClient` (``client.conversations``)."""
@@ -77,11 +82,17 @@ class AsyncConversations:
             items = check_items(items, required=False)  # type: ignore[assignment]
         if not isinstance(metadata, NotGiven):
             check_metadata(metadata)
+        body: dict[str, Any]
+        if isinstance(items, NotGiven) and (metadata is None or type(metadata) is dict):
+            # Checked above as str -> str: the converter would only copy it (~1.5 µs per call).
+            body = {"metadata": metadata}
+        else:
+            body = unstructure_body({"items": items, "metadata": metadata})
         raw = await self._client._request(
             "POST",
-            build_path("conversations"),
-            body=unstructure_body({"items": items, "metadata": metadata}),
-            cast=structurer(Conversation),
+            _CONVERSATIONS_PATH,
+            body=body,
+            cast=_TO_CONVERSATION,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -123,7 +134,7 @@ class AsyncConversations:
         raw = await self._client._request(
             "GET",
             build_path("conversations", ("conversation_id", conversation_id)),
-            cast=structurer(Conversation),
+            cast=_TO_CONVERSATION,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -172,7 +183,7 @@ class AsyncConversations:
             "POST",
             path,
             body=unstructure_body({"metadata": metadata}),
-            cast=structurer(Conversation),
+            cast=_TO_CONVERSATION,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -216,7 +227,7 @@ class AsyncConversations:
         raw = await self._client._request(
             "DELETE",
             build_path("conversations", ("conversation_id", conversation_id)),
-            cast=structurer(ConversationDeletedResource),
+            cast=_TO_DELETED,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

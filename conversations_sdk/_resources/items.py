@@ -25,6 +25,11 @@ from . import RawMethod, RawPagerMethod, RawView, structurer
 
 __all__ = ["AsyncItems", "AsyncItemsWithRawResponse"]
 
+# Built once: a structurer depends only on its class, and a closure per call costs ~0.3 µs.
+_TO_PAGE = structurer(ConversationItemList)
+_TO_ITEM = structurer(cast(Any, ConversationItem))
+_TO_CONVERSATION = structurer(Conversation)
+
 #: The spec's ``IncludeEnum`` values, for editors; any of them is accepted.
 Include = Literal[
     "file_search_call.results",
@@ -103,7 +108,7 @@ class AsyncItems:
             path,
             query=query,
             body=unstructure_body({"items": checked}),
-            cast=structurer(ConversationItemList),
+            cast=_TO_PAGE,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -169,7 +174,7 @@ class AsyncItems:
                 "GET",
                 path,
                 query=page_query,
-                cast=structurer(ConversationItemList),
+                cast=_TO_PAGE,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,
@@ -221,7 +226,7 @@ class AsyncItems:
             "GET",
             path,
             query=_include_query(include),
-            cast=structurer(cast(Any, ConversationItem)),
+            cast=_TO_ITEM,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -270,7 +275,7 @@ class AsyncItems:
         raw = await self._client._request(
             "DELETE",
             path,
-            cast=structurer(Conversation),
+            cast=_TO_CONVERSATION,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
