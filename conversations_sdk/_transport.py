@@ -15,7 +15,6 @@ import functools
 import ipaddress
 import ssl
 import urllib.request
-from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -52,6 +51,12 @@ def _connection_error(message: str, *, retryable: bool = True) -> APIConnectionE
     if not retryable:
         setattr(error, _NO_RETRY, True)
     return error
+
+
+def _where(request: Request) -> str:
+    # Method and path (IDs, never the query or headers) say which call failed; built only on
+    # failure.
+    return f"{request.method} {request.path}"
 
 
 def _describe(exc: BaseException) -> str:
@@ -150,21 +155,17 @@ class Transport:
         session = self._ensure_session()
         # encoded=True: _wire already encoded each path segment; re-quoting could undo that.
         url = URL(request.url, encoded=True)
-        kwargs: dict[str, Any] = {}
-        # Method and path (IDs, never the query or headers) say which call failed.
-        where = f"{request.method} {request.path}"
-        proxy = self._proxy_for(url)
-        if proxy is not None:
-            kwargs["proxy"] = proxy
+        # headers as they are: aiohttp copies them into its own CIMultiDict and never mutates
+        # the mapping it is given, so the Request stays unchanged for the next attempt.
         try:
             async with session.request(
                 request.method,
                 url,
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
                 timeout=timeout,
-                **kwargs,
+                proxy=self._proxy_for(url),
             ) as resp:
                 body = await self._read_capped(resp)
                 return Response(status=resp.status, headers=resp.headers, body=body)
@@ -173,21 +174,25 @@ class Transport:
         except aiohttp.ClientResponseError as exc:
             # Its repr holds request_info, whose headers include Authorization: never chain it.
             raise _connection_error(
-                f"Connection error on {where}: {type(exc).__name__} (status {exc.status})"
+                f"Connection error on {_where(request)}: {type(exc).__name__} (status {exc.status})"
             ) from None
         except (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError) as exc:
             raise _connection_error(
-                f"TLS certificate verification failed on {where}: {_describe(exc)}",
+                f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
                 retryable=False,
             ) from exc
         except aiohttp.InvalidURL as exc:
             raise _connection_error(
-                f"Invalid URL for {where}: {_describe(exc)}", retryable=False
+                f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
             ) from exc
         except (asyncio.TimeoutError, TimeoutError) as exc:
-            raise APITimeoutError(f"Request timed out on {where}: {_describe(exc)}") from exc
+            raise APITimeoutError(
+                f"Request timed out on {_where(request)}: {_describe(exc)}"
+            ) from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(f"Connection error on {where}: {_describe(exc)}") from exc
+            raise _connection_error(
+                f"Connection error on {_where(request)}: {_describe(exc)}"
+            ) from exc
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         cap = self._max_response_size
