@@ -195,13 +195,14 @@ class Transport:
             ) from exc
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+        # The request id is looked up only for the error: a success never needs it here.
         cap = self._max_response_size
-        request_id = request_id_of(resp.headers)
         declared = resp.content_length
         if declared is not None and not resp.headers.get("Content-Encoding"):
             if declared > cap:
+                error = self._too_large(request_id_of(resp.headers))
                 resp.close()
-                raise self._too_large(request_id)
+                raise error
             # Uncompressed with a length within the cap: aiohttp never reads past Content-Length,
             # so one read() is bounded and skips the per-chunk loop below.
             return await resp.read()
@@ -212,8 +213,9 @@ class Transport:
             size += len(chunk)
             if size > cap:
                 # close(), not release(): draining the rest of a bomb is what we must not do.
+                error = self._too_large(request_id_of(resp.headers))
                 resp.close()
-                raise self._too_large(request_id)
+                raise error
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -241,6 +241,11 @@ def build_url(base_url: str, path: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
+# One encoder for every body: json.dumps builds a new JSONEncoder per call whenever an option is
+# not the default (~1 µs per create). It keeps no state between calls.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def encode_json(body: Any) -> bytes:
     """Serialise a request body as compact UTF-8 JSON.
 
@@ -249,7 +254,7 @@ def encode_json(body: Any) -> bytes:
             cannot represent.
     """
     try:
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = _ENCODER.encode(body)
         return text.encode()
     except (ValueError, TypeError) as exc:
         # UnicodeEncodeError is a ValueError; the message names the offending value's type only.
