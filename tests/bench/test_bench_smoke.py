@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ lives in the source tree, not in the installed package
 
@@ -44,6 +46,7 @@ def _split(response: bytes) -> tuple[int, dict[str, object]]:
     return int(head.split(b" ", 2)[1]), json.loads(body)
 
 
+@pytest.mark.slow
 def test_quick_run_reports_every_scenario_for_the_async_client(tmp_path: Path) -> None:
     """`python -m bench --quick --impl sdk-async` prints the table and writes JSON and SVG with every row."""
     out_json, out_svg = tmp_path / "bench.json", tmp_path / "bench.svg"
