@@ -343,8 +343,6 @@ class AsyncClient:
             headers["Content-Type"] = "application/json"
         if idempotency_key is not None and IDEMPOTENCY_HEADER.lower() not in overridden:
             headers[IDEMPOTENCY_HEADER] = idempotency_key
-        if idempotency_key is not None:
-            _check_header_values({IDEMPOTENCY_HEADER: idempotency_key})
         if extra:
             _check_header_values(extra)
             headers = header_items(headers, extra)
@@ -426,12 +424,13 @@ class AsyncClient:
         )
         key: str | None = None
         if method in ("POST", "DELETE", "PATCH", "PUT"):
-            key = (
+            if isinstance(idempotency_key, NotGiven):
                 # 128 random bits, as uuid4 gives, at a fifth of its cost (bench/README).
-                f"conversations-sdk-{os.urandom(16).hex()}"
-                if isinstance(idempotency_key, NotGiven)
-                else idempotency_key
-            )
+                key = f"conversations-sdk-{os.urandom(16).hex()}"
+            else:
+                # Only a caller's key can hold CR/LF; ours is hex.
+                _check_header_values({IDEMPOTENCY_HEADER: idempotency_key})
+                key = idempotency_key
         payload = merge_body(body, extra_body)
         # Most calls have no query at all: skip building (and quoting) an empty one.
         query_string = (
