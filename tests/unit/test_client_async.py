@@ -834,6 +834,15 @@ async def test_header_injection_is_refused(
     assert not all_calls(mock_api)
 
 
+async def test_caller_idempotency_key_with_crlf_is_refused(mock_api: MockAPI) -> None:
+    """A caller's Idempotency-Key holding CR/LF is refused before anything is sent."""
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL) as c:
+        with pytest.raises(InvalidRequestError) as info:
+            await c.conversations.create(idempotency_key="key\r\nX-Evil: 1")
+    assert info.value.param == "headers['Idempotency-Key']"
+    assert not all_calls(mock_api)
+
+
 async def test_log_records_name_the_call_not_its_content(
     client: AsyncClient, mock_api: MockAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
