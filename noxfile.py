@@ -33,13 +33,11 @@ def _expose_pyenv_interpreters() -> None:
 _expose_pyenv_interpreters()
 
 
-def _install(session: nox.Session, *groups: str, editable: bool = False) -> None:
+def _install(session: nox.Session, *groups: str) -> None:
     """Install the package (or the wheel given with --installpkg) and the named dependency groups."""
     pkg: list[str] = []
     if "--installpkg" in session.posargs:
         pkg = [session.posargs[session.posargs.index("--installpkg") + 1]]
-    elif editable:
-        pkg = ["-e", "."]
     else:
         pkg = ["."]
     group_args = [arg for g in groups for arg in ("--group", g)]
