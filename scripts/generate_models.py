@@ -519,7 +519,6 @@ def render_all() -> dict[str, str]:
     return files
 
 
-
 # =================================================================================================
 # Request params: TypedDicts for every request body shape (conversations_sdk/types/).
 #
@@ -630,7 +629,12 @@ class ParamsGenerator:
             if alias is None:
                 return expr
             self.aliases.setdefault(
-                alias, {"expr": expr, "doc": first_paragraph(schema.get("description")), "deps": set(deps)}
+                alias,
+                {
+                    "expr": expr,
+                    "doc": first_paragraph(schema.get("description")),
+                    "deps": set(deps),
+                },
             )
             deps.add(alias)
             return alias
@@ -676,7 +680,9 @@ class ParamsGenerator:
             props = schema.get("properties", {})
             required = list(schema.get("required", []))
             doc = schema.get("description") or schema.get("title")
-        entry["doc"] = first_paragraph(doc) or f"The ``{schema_name}`` object of the spec, as a dict."
+        entry["doc"] = (
+            first_paragraph(doc) or f"The ``{schema_name}`` object of the spec, as a dict."
+        )
         owner = schema_name if schema_name in self.schemas else name
         for key, prop in props.items():
             if not key.isidentifier() or keyword.iskeyword(key):
@@ -724,7 +730,8 @@ class ParamsGenerator:
                 for target in sorted(request):
                     theirs = fields(target)
                     if mine.keys() == theirs.keys() and all(
-                        (mine[k][0] or not theirs[k][0]) and mine[k][1] <= theirs[k][1] for k in mine
+                        (mine[k][0] or not theirs[k][0]) and mine[k][1] <= theirs[k][1]
+                        for k in mine
                     ):
                         same[name] = target
                         changed = True

@@ -31,7 +31,11 @@ async def good(client: AsyncClient, conversation_id: str) -> None:
                 "role": "user",
                 "content": [
                     {"type": "input_text", "text": "What is in this image?"},
-                    {"type": "input_image", "image_url": "https://example.com/a.png", "detail": "auto"},
+                    {
+                        "type": "input_image",
+                        "image_url": "https://example.com/a.png",
+                        "detail": "auto",
+                    },
                     {"type": "input_file", "file_id": "file-1"},
                 ],
             },
@@ -66,6 +70,7 @@ def named_params() -> list[InputItemParam]:
 
 async def bad(client: AsyncClient, cid: str) -> None:
     create = client.conversations.items.create
+    # fmt: off  (one mistake per line: each line's expectation pins that mistake's error)
     # A misspelled key.
     await create(cid, items=[{"type": "message", "role": "user", "contnet": "hi"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # A role that does not exist.
@@ -80,7 +85,18 @@ async def bad(client: AsyncClient, cid: str) -> None:
     await create(cid, items=[{"role": "user", "content": [{"type": "input_txt", "text": "hi"}]}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     await create(cid, items=[{"role": "user", "content": [{"type": "input_text", "txt": "hi"}]}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # A status value outside the request enum (requests are checked strictly).
-    await create(cid, items=[{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}", "status": "done"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+    await create(
+        cid,
+        items=[
+            {
+                "type": "function_call",
+                "call_id": "c",
+                "name": "f",
+                "arguments": "{}",
+                "status": "done",
+            }
+        ],
+    )  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # A value of the wrong type.
     await create(cid, items=[{"type": "function_call_output", "call_id": "c", "output": 42}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # The same mistakes through conversations.create.
@@ -88,4 +104,5 @@ async def bad(client: AsyncClient, cid: str) -> None:
     # And in a named TypedDict.
     easy: EasyInputMessageParam = {"role": "user", "content": "hi", "phase": "draft"}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]
     missing: EasyInputMessageParam = {"role": "user"}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]
+    # fmt: on
     del easy, missing
