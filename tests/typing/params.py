@@ -33,7 +33,7 @@ async def good(client: AsyncClient, conversation_id: str) -> None:
                     {"type": "input_text", "text": "What is in this image?"},
                     {
                         "type": "input_image",
-                        "image_url": "https://example.com/a.png",
+                        "image_url": "https://a.example/a.png",
                         "detail": "auto",
                     },
                     {"type": "input_file", "file_id": "file-1"},
@@ -70,7 +70,8 @@ def named_params() -> list[InputItemParam]:
 
 async def bad(client: AsyncClient, cid: str) -> None:
     create = client.conversations.items.create
-    # fmt: off  (one mistake per line: each line's expectation pins that mistake's error)
+    # One mistake per line: each line's expectations pin that mistake's error.
+    # fmt: off
     # A misspelled key.
     await create(cid, items=[{"type": "message", "role": "user", "contnet": "hi"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # A role that does not exist.
@@ -85,18 +86,7 @@ async def bad(client: AsyncClient, cid: str) -> None:
     await create(cid, items=[{"role": "user", "content": [{"type": "input_txt", "text": "hi"}]}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     await create(cid, items=[{"role": "user", "content": [{"type": "input_text", "txt": "hi"}]}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # A status value outside the request enum (requests are checked strictly).
-    await create(
-        cid,
-        items=[
-            {
-                "type": "function_call",
-                "call_id": "c",
-                "name": "f",
-                "arguments": "{}",
-                "status": "done",
-            }
-        ],
-    )  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+    await create(cid, items=[{"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}", "status": "done"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # A value of the wrong type.
     await create(cid, items=[{"type": "function_call_output", "call_id": "c", "output": 42}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
     # The same mistakes through conversations.create.
