@@ -693,6 +693,16 @@ class ParamsGenerator:
             entry["fields"].append(
                 {"name": key, "ann": ann, "doc": first_paragraph(prop.get("description"))}
             )
+        for key in required:
+            if key not in props:  # a spec slip (MCPApprovalResponse.request_id): allowed, not required
+                entry["fields"].append(
+                    {
+                        "name": key,
+                        "ann": "Any",
+                        "doc": "Listed as required by the spec, which gives it no schema; "
+                        "the official SDK never sends it.",
+                    }
+                )
 
     def merge_twins(self) -> None:
         """Use one TypedDict for the spec's response/request twins of the same shape.

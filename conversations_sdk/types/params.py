@@ -1569,6 +1569,9 @@ class LocalShellToolCallOutputParam(TypedDict, total=False):
 
     status: Literal["in_progress", "completed", "incomplete"] | None
 
+    call_id: Any
+    """Listed as required by the spec, which gives it no schema; the official SDK never sends it."""
+
 
 class FunctionShellCallItemParam(TypedDict, total=False):
     """A tool representing a request to execute one or more shell commands."""
@@ -1794,6 +1797,9 @@ class MCPApprovalResponseParam(TypedDict, total=False):
     """Whether the request was approved."""
 
     reason: str | None
+
+    request_id: Any
+    """Listed as required by the spec, which gives it no schema; the official SDK never sends it."""
 
 
 class MCPToolCallParam(TypedDict, total=False):
