@@ -694,7 +694,8 @@ class ParamsGenerator:
                 {"name": key, "ann": ann, "doc": first_paragraph(prop.get("description"))}
             )
         for key in required:
-            if key not in props:  # a spec slip (MCPApprovalResponse.request_id): allowed, not required
+            # A spec slip (MCPApprovalResponse.request_id): allowed, not required.
+            if key not in props:
                 entry["fields"].append(
                     {
                         "name": key,
@@ -780,7 +781,7 @@ class ParamsGenerator:
         return done
 
     def render_class(self, name: str, cls: dict[str, Any]) -> str:
-        out = [f"class {name}(TypedDict, total=False):", indent_doc([cls["doc"]]), ""]
+        out = [f"class {name}(TypedDict, total=False):", f"    {quote_doc(cls['doc'])}", ""]
         for f in cls["fields"]:
             out.append(f"    {f['name']}: {f['ann']}")
             if f["doc"]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from conversations_sdk.types import InputContentParam, InputItemParam
 
-
 inputs_additional_tools: InputItemParam = {
     "type": "additional_tools",
     "role": "developer",

@@ -56,7 +56,6 @@ def render() -> str:
         "from __future__ import annotations",
         "",
         f"from conversations_sdk.types import {', '.join(sorted(set(KINDS.values())))}",
-        "",
     ]
     for name, kind, payload in corpus():
         lines += ["", f"{name}: {kind} = {pprint.pformat(payload, width=88, sort_dicts=False)}"]
