@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -79,6 +79,9 @@ class _Model:
 @attrs.frozen(kw_only=True)
 class _Unknown:
     type: str | None
+    #: ``None``: unlike ``type``, ``kind`` never holds a tag this SDK version does not model, so
+    #: ``if item.kind == "message":`` narrows a union in mypy and pyright (see docs/models.md).
+    kind: ClassVar[None] = None
     raw: Mapping[str, Any] = attrs.field(repr=False, hash=False)
     _request_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
