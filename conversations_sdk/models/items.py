@@ -40,6 +40,9 @@ __all__ = [
     "ComputerToolCall",
     "ComputerToolCallOutput",
     "ComputerToolCallOutputResource",
+    "ConfigurationUpdateItem",
+    "ConfigurationUpdateReasoning",
+    "ConfigurationUpdateText",
     "ContainerReferenceResource",
     "ConversationItem",
     "CoordParam",
@@ -67,6 +70,9 @@ __all__ = [
     "FunctionToolCallResource",
     "HTTPError",
     "ImageGenToolCall",
+    "ImageGenToolCallError",
+    "ImageGenToolCallModerationDetails",
+    "ImageGenToolCallSvgUsage",
     "KeyPressAction",
     "LocalEnvironmentResource",
     "LocalShellExecAction",
@@ -92,8 +98,10 @@ __all__ = [
     "ProgramToolCallCaller",
     "ProgramToolCallCallerParam",
     "ReasoningItem",
+    "ResponseFormatText",
     "ScreenshotParam",
     "ScrollParam",
+    "TextResponseFormatJsonSchema",
     "ToolCallCaller",
     "ToolCallCallerParam",
     "ToolSearchCall",
@@ -416,6 +424,22 @@ class ImageGenToolCall(_Model):
         id: The unique ID of the image generation call.
         status: The status of the image generation call.
         result: The ``result`` field.
+        action: The action used. Beyond the published spec (shape from the official SDK, openai
+            3.57).
+        background: The background used. Beyond the published spec (shape from the official SDK,
+            openai 3.57).
+        error: Why the call failed. Beyond the published spec (shape from the official SDK, openai
+            3.57).
+        output_format: The output format used. Beyond the published spec (shape from the official
+            SDK, openai 3.57).
+        quality: The quality of the generated image. Beyond the published spec (shape from the
+            official SDK, openai 3.57).
+        revised_prompt: The prompt used, after any rewriting by the model. Beyond the published spec
+            (shape from the official SDK, openai 3.57).
+        size: The image size as ``WIDTHxHEIGHT``, e.g. ``1536x864``. Beyond the published spec
+            (shape from the official SDK, openai 3.57).
+        svg_usage: Token usage of an SVG. Beyond the published spec (shape from the official SDK,
+            openai 3.57).
         extra: Fields not known to this SDK version, kept as received.
     """
 
@@ -423,9 +447,74 @@ class ImageGenToolCall(_Model):
     id: str
     status: Literal["in_progress", "completed", "generating", "failed"] | str
     result: str | None
+    action: Literal["generate", "edit", "auto"] | str | None = None
+    background: Literal["transparent", "opaque", "auto"] | str | None = None
+    error: ImageGenToolCallError | None = None
+    output_format: Literal["png", "webp", "jpeg", "gif", "svg"] | str | None = None
+    quality: Literal["low", "medium", "high", "xhigh", "max", "auto"] | str | None = None
+    revised_prompt: str | None = None
+    size: str | None = None
+    svg_usage: ImageGenToolCallSvgUsage | None = None
 
     kind: ClassVar[Literal["image_generation_call"]] = "image_generation_call"
     """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenToolCallError(_Model):
+    """Why an image generation call failed. Beyond the published spec (shape from the official SDK,
+    openai 3.57).
+
+    Attributes:
+        code: The ``code`` field.
+        message: A description of the error.
+        param: The ``param`` field.
+        type: The error type.
+        moderation_details: The ``moderation_details`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    code: str | None = None
+    message: str
+    param: str | None = None
+    type: str
+    moderation_details: ImageGenToolCallModerationDetails | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenToolCallModerationDetails(_Model):
+    """Public details of a ``moderation_blocked`` error. Beyond the published spec (shape from the
+    official SDK, openai 3.57).
+
+    Attributes:
+        categories: The ``categories`` field.
+        moderation_stage: The ``moderation_stage`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    categories: Sequence[str]
+    moderation_stage: Literal["input", "output", "unknown"] | str
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenToolCallSvgUsage(_Model):
+    """Token usage of an SVG image generation. Beyond the published spec (shape from the official
+    SDK, openai 3.57).
+
+    Attributes:
+        input_tokens: The ``input_tokens`` field.
+        model: The ``model`` field.
+        output_tokens: The ``output_tokens`` field.
+        reasoning_tokens: The ``reasoning_tokens`` field.
+        total_tokens: The ``total_tokens`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    input_tokens: int
+    model: str
+    output_tokens: int
+    reasoning_tokens: int
+    total_tokens: int
 
 
 @attrs.frozen(kw_only=True)
@@ -1521,6 +1610,94 @@ class CustomToolCallOutput(_Model):
 
 
 @attrs.frozen(kw_only=True)
+class ConfigurationUpdateItem(_Model):
+    """A configuration update for the responses that follow: each setting stays in effect until a
+    later update replaces it. Beyond the published spec (shape from the official SDK, openai
+    3.57).
+
+    Attributes:
+        type: The ``type`` field.
+        id: The unique ID of the configuration update.
+        reasoning: The ``reasoning`` field.
+        text: The ``text`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    type: Literal["configuration_update"] = "configuration_update"
+    id: str
+    reasoning: ConfigurationUpdateReasoning | None = None
+    text: ConfigurationUpdateText | None = None
+
+    kind: ClassVar[Literal["configuration_update"]] = "configuration_update"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class ConfigurationUpdateReasoning(_Model):
+    """The reasoning configuration a configuration update applies. Beyond the published spec (shape
+    from the official SDK, openai 3.57).
+
+    Attributes:
+        effort: The reasoning effort of the responses that follow.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConfigurationUpdateText(_Model):
+    """The text output configuration a configuration update applies. Beyond the published spec
+    (shape from the official SDK, openai 3.57).
+
+    Attributes:
+        format: The ``format`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    format: ResponseFormatText | TextResponseFormatJsonSchema | UnknownObject
+
+
+@attrs.frozen(kw_only=True)
+class ResponseFormatText(_Model):
+    """Plain text output. Beyond the published spec (shape from the official SDK, openai 3.57).
+
+    Attributes:
+        type: The ``type`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    type: Literal["text"] = "text"
+
+    kind: ClassVar[Literal["text"]] = "text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class TextResponseFormatJsonSchema(_Model):
+    """Structured JSON output following a JSON Schema. Beyond the published spec (shape from the
+    official SDK, openai 3.57).
+
+    Attributes:
+        type: The ``type`` field.
+        name: The name of the response format.
+        schema: The JSON Schema of the output.
+        description: The ``description`` field.
+        strict: The ``strict`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    type: Literal["json_schema"] = "json_schema"
+    name: str
+    schema: Mapping[str, Any]
+    description: str | None = None
+    strict: bool | None = None
+
+    kind: ClassVar[Literal["json_schema"]] = "json_schema"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
 class FunctionToolCall(_Model):
     """A tool call to run a function. See the [function calling guide](/docs/guides/function-
     calling) for more information.
@@ -1670,6 +1847,7 @@ ConversationItem = (
     | MCPToolCall
     | CustomToolCall
     | CustomToolCallOutput
+    | ConfigurationUpdateItem
     | UnknownItem
 )
 """A single item within a conversation. The set of possible types are the same as the `output` type of a [Response object](/docs/api-reference/responses/object#responses/object-output)."""
