@@ -160,3 +160,10 @@ def test_keyword_class_patterns_match() -> None:
         case _:
             matched = None
     assert matched == payload["content"][0]["text"]
+
+
+def test_no_positional_match_args() -> None:
+    """Class patterns take keywords only (decided and measured in docs/models.md)."""
+    classes = [c for c in vars(m).values() if isinstance(c, type) and attrs.has(c)]
+    assert len(classes) > 150
+    assert {c.__match_args__ for c in classes} == {()}
