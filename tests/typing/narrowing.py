@@ -64,3 +64,8 @@ def by_type_does_not_narrow(item: ConversationItem) -> object:
     if item.type == "message":
         return item.role  # type: ignore[union-attr]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType, reportUnknownVariableType]
     return None
+
+
+def serialise(item: ConversationItem) -> tuple[dict[str, object], str, int]:
+    # to_dict / to_json on any member of the union, unknown ones included; every model hashes.
+    return item.to_dict(), item.to_json(indent=2), hash(item)

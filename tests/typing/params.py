@@ -8,7 +8,7 @@ stops catching a mistake fails CI, in either checker.
 
 from __future__ import annotations
 
-from conversations_sdk import AsyncClient
+from conversations_sdk import AsyncClient, Client
 from conversations_sdk.models import EasyInputMessage, FunctionCallOutputItemParam
 from conversations_sdk.types import (
     ConversationCreateParams,
@@ -96,3 +96,13 @@ async def bad(client: AsyncClient, cid: str) -> None:
     missing: EasyInputMessageParam = {"role": "user"}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]
     # fmt: on
     del easy, missing
+
+
+def blocking(client: Client, cid: str) -> None:
+    # The blocking client takes the same TypedDicts (its methods share the async signatures).
+    client.conversations.items.create(cid, items=[{"role": "user", "content": "hi"}])
+    client.conversations.create(items=[{"type": "item_reference", "id": "msg_1"}])
+    # fmt: off
+    client.conversations.items.create(cid, items=[{"role": "usr", "content": "hi"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+    client.conversations.create(items=[{"type": "message", "role": "user", "contnet": "hi"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+    # fmt: on

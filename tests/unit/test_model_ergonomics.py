@@ -167,3 +167,35 @@ def test_no_positional_match_args() -> None:
     classes = [c for c in vars(m).values() if isinstance(c, type) and attrs.has(c)]
     assert len(classes) > 150
     assert {c.__match_args__ for c in classes} == {()}
+
+
+def test_kind_is_the_class_tag() -> None:
+    """kind is each class's type tag (what checkers narrow on), and None on the Unknown* classes."""
+    tagged = 0
+    for cls in [c for c in vars(m).values() if isinstance(c, type) and attrs.has(c)]:
+        fields = attrs.fields_dict(cls)
+        if cls in (m.UnknownItem, m.UnknownContent, m.UnknownObject):
+            assert cls.kind is None
+        elif "type" in fields and isinstance(fields["type"].default, str):
+            tagged += 1
+            if isinstance(vars(cls).get("kind"), property):  # a tag with several values
+                assert cls(**_required(cls)).kind == fields["type"].default
+            else:
+                assert cls.kind == fields["type"].default
+    assert tagged > 100
+
+
+@pytest.mark.parametrize(("name", "cl", "text"), CORPUS, ids=IDS)
+def test_kind_matches_type_on_the_corpus(name: str, cl: Any, text: str) -> None:
+    obj = CONVERTER.structure(json.loads(text), cl)
+    if hasattr(obj, "kind") and getattr(obj, "type", None) is not None:
+        assert obj.kind == obj.type
+
+
+def _required(cls: Any) -> dict[str, Any]:
+    # The fewest arguments that build cls: filled with an empty string or list, by annotation.
+    return {
+        f.name: [] if "Sequence" in str(f.type) else ""
+        for f in attrs.fields(cls)
+        if f.init and f.default is attrs.NOTHING
+    }
