@@ -570,6 +570,7 @@ async def _add_in_batches(
     include: Sequence[Include] | NotGiven,
 ) -> None:
     # Each batch is printed as it lands, so a failure leaves stdout listing what was added.
+    # Items are dicts read from a file (hence the casts): the API checks them, a type checker cannot.
     for start in range(0, len(items), BATCH_SIZE):
         page = await client.conversations.items.create(
             conversation_id,
