@@ -101,9 +101,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[0])
 def typing(session: nox.Session) -> None:
-    """mypy --strict on the package, the user-style typing checks and this file."""
+    """mypy --strict on the package, the user-style typing checks and this file; pyright (strict) on
+    the user-style checks (tests/typing), whose expected errors are pinned per checker."""
     _install(session, "typing", "tests")
     session.run("mypy")
+    session.run("pyright")
 
 
 @nox.session(python=PYTHONS[0])

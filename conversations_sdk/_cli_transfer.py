@@ -367,7 +367,9 @@ async def append_items(
         # at an offset not on a multiple of 20 still sends each batch with a key of its own, and a
         # reused --key with different items gets new keys instead of an idempotency conflict.
         key = _key(namespace, target.id, done, _digest(batch))
-        await client.conversations.items.create(target.id, items=batch, idempotency_key=key)
+        # Dicts read from a file: the API checks them, a type checker cannot (hence the cast).
+        items = typing.cast("list[Any]", batch)
+        await client.conversations.items.create(target.id, items=items, idempotency_key=key)
         done += len(batch)
         state.done = done
         progress.advance(len(batch))

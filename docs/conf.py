@@ -42,6 +42,8 @@ autodoc_typehints = "description"
 autodoc_typehints_format = "short"
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
+# The request TypedDicts list their keys under "Keys:", rendered like parameters (not attributes).
+napoleon_custom_sections = [("Keys", "params_style")]
 
 # No intersphinx: CI has no network but the package registries. Names from other projects
 # therefore cannot resolve; nitpicky mode ignores them instead of failing the build.

@@ -12,6 +12,7 @@ from .._converter import unstructure_body
 from .._params import NOT_GIVEN, NotGiven, check_items, check_metadata
 from .._wire import build_path
 from ..models import Conversation, ConversationDeletedResource, InputItem
+from ..types import InputItemParam
 from . import RawMethod, RawView, structurer
 from .items import AsyncItems, AsyncItemsWithRawResponse
 
@@ -48,7 +49,7 @@ class AsyncConversations:
     async def create(
         self,
         *,
-        items: Iterable[InputItem | Mapping[str, Any]] | NotGiven | None = NOT_GIVEN,
+        items: Iterable[InputItemParam | InputItem] | NotGiven | None = NOT_GIVEN,
         metadata: Mapping[str, str] | NotGiven | None = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -60,7 +61,7 @@ class AsyncConversations:
         """Create a conversation, optionally with its first items.
 
         Args:
-            items: Up to 20 items to start the conversation with (models or plain dicts).
+            items: Up to 20 items to start the conversation with (models, or dicts shaped as ``InputItemParam``).
             metadata: Up to 16 key-value pairs; keys at most 64 characters, values at most 512.
             extra_headers: Headers sent with this call, overriding the client's.
             extra_query: Query parameters added to this call.

@@ -21,6 +21,7 @@ from .._params import (
 )
 from .._wire import build_path
 from ..models import Conversation, ConversationItem, ConversationItemList, InputItem
+from ..types import InputItemParam
 from . import RawMethod, RawPagerMethod, RawView, structurer
 
 __all__ = ["AsyncItems", "AsyncItemsWithRawResponse"]
@@ -68,7 +69,7 @@ class AsyncItems:
         self,
         conversation_id: str,
         *,
-        items: Iterable[InputItem | Mapping[str, Any]],
+        items: Iterable[InputItemParam | InputItem],
         include: Sequence[Include] | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -81,7 +82,7 @@ class AsyncItems:
 
         Args:
             conversation_id: The conversation to add to.
-            items: 1 to 20 items (models or plain dicts).
+            items: 1 to 20 items (models, or dicts shaped as ``InputItemParam``).
             include: Extra output to include in the returned items (the spec's ``IncludeEnum``).
             extra_headers: Headers sent with this call, overriding the client's.
             extra_query: Query parameters added to this call.

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 import attrs
 
@@ -53,6 +53,9 @@ class InputTextContent(_Model):
     text: str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 
+    kind: ClassVar[Literal["input_text"]] = "input_text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class PromptCacheBreakpointConfig(_Model):
@@ -84,6 +87,9 @@ class OutputTextContent(_Model):
     annotations: Sequence[Annotation]
     logprobs: Sequence[LogProb]
 
+    kind: ClassVar[Literal["output_text"]] = "output_text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FileCitationBody(_Model):
@@ -101,6 +107,9 @@ class FileCitationBody(_Model):
     file_id: str
     index: int
     filename: str
+
+    kind: ClassVar[Literal["file_citation"]] = "file_citation"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -121,6 +130,9 @@ class UrlCitationBody(_Model):
     start_index: int
     end_index: int
     title: str
+
+    kind: ClassVar[Literal["url_citation"]] = "url_citation"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +156,9 @@ class ContainerFileCitationBody(_Model):
     end_index: int
     filename: str
 
+    kind: ClassVar[Literal["container_file_citation"]] = "container_file_citation"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FilePath(_Model):
@@ -159,6 +174,9 @@ class FilePath(_Model):
     type: Literal["file_path"] = "file_path"
     file_id: str
     index: int
+
+    kind: ClassVar[Literal["file_path"]] = "file_path"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -208,6 +226,9 @@ class TextContent(_Model):
     type: Literal["text"] = "text"
     text: str
 
+    kind: ClassVar[Literal["text"]] = "text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class SummaryTextContent(_Model):
@@ -221,6 +242,9 @@ class SummaryTextContent(_Model):
 
     type: Literal["summary_text"] = "summary_text"
     text: str
+
+    kind: ClassVar[Literal["summary_text"]] = "summary_text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -236,6 +260,9 @@ class ReasoningTextContent(_Model):
     type: Literal["reasoning_text"] = "reasoning_text"
     text: str
 
+    kind: ClassVar[Literal["reasoning_text"]] = "reasoning_text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class RefusalContent(_Model):
@@ -249,6 +276,9 @@ class RefusalContent(_Model):
 
     type: Literal["refusal"] = "refusal"
     refusal: str
+
+    kind: ClassVar[Literal["refusal"]] = "refusal"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -271,6 +301,9 @@ class InputImageContent(_Model):
     detail: ImageDetail | str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 
+    kind: ClassVar[Literal["input_image"]] = "input_image"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ComputerScreenshotContent(_Model):
@@ -292,6 +325,9 @@ class ComputerScreenshotContent(_Model):
     file_id: str | None
     detail: ImageDetail | str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
+
+    kind: ClassVar[Literal["computer_screenshot"]] = "computer_screenshot"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -319,6 +355,9 @@ class InputFileContent(_Model):
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
     file_url: str | None = None
     detail: FileInputDetail | str | None = None
+
+    kind: ClassVar[Literal["input_file"]] = "input_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 Annotation = (

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -100,6 +100,9 @@ class EasyInputMessage(_Model):
     phase: MessagePhase | str | None = None
     type: Literal["message"] | None = None
 
+    kind: ClassVar[Literal["message"]] = "message"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class InputMessage(_Model):
@@ -120,6 +123,9 @@ class InputMessage(_Model):
     role: Literal["user", "system", "developer"] | str
     status: Literal["in_progress", "completed", "incomplete"] | str | None = None
     content: Sequence[InputContent]
+
+    kind: ClassVar[Literal["message"]] = "message"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +150,9 @@ class OutputMessage(_Model):
     phase: MessagePhase | str | None = None
     status: Literal["in_progress", "completed", "incomplete"] | str
 
+    kind: ClassVar[Literal["message"]] = "message"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ComputerCallOutputItemParam(_Model):
@@ -165,6 +174,9 @@ class ComputerCallOutputItemParam(_Model):
     output: ComputerScreenshotImage
     acknowledged_safety_checks: Sequence[ComputerCallSafetyCheckParam] | None = None
     status: FunctionCallItemStatus | str | None = None
+
+    kind: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -200,6 +212,9 @@ class FunctionCallOutputItemParam(_Model):
     caller: ToolCallCallerParam | None = None
     status: FunctionCallItemStatus | str | None = None
 
+    kind: ClassVar[Literal["function_call_output"]] = "function_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class InputTextContentParam(_Model):
@@ -215,6 +230,9 @@ class InputTextContentParam(_Model):
     type: Literal["input_text"] = "input_text"
     text: str
     prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
+
+    kind: ClassVar[Literal["input_text"]] = "input_text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -249,6 +267,9 @@ class InputImageContentParamAutoParam(_Model):
     detail: DetailEnum | str | None = None
     prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
 
+    kind: ClassVar[Literal["input_image"]] = "input_image"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class InputFileContentParam(_Model):
@@ -276,6 +297,9 @@ class InputFileContentParam(_Model):
     detail: FileDetailEnum | str | None = None
     prompt_cache_breakpoint: PromptCacheBreakpointParam | None = None
 
+    kind: ClassVar[Literal["input_file"]] = "input_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ToolSearchCallItemParam(_Model):
@@ -297,6 +321,9 @@ class ToolSearchCallItemParam(_Model):
     execution: ToolSearchExecutionType | str | None = None
     arguments: Mapping[str, Any]
     status: FunctionCallItemStatus | str | None = None
+
+    kind: ClassVar[Literal["tool_search_call"]] = "tool_search_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -320,6 +347,9 @@ class ToolSearchOutputItemParam(_Model):
     tools: Sequence[Tool]
     status: FunctionCallItemStatus | str | None = None
 
+    kind: ClassVar[Literal["tool_search_output"]] = "tool_search_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class AdditionalToolsItemParam(_Model):
@@ -338,6 +368,9 @@ class AdditionalToolsItemParam(_Model):
     role: Literal["developer"] | str = "developer"
     tools: Sequence[Tool]
 
+    kind: ClassVar[Literal["additional_tools"]] = "additional_tools"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CompactionSummaryItemParam(_Model):
@@ -354,6 +387,9 @@ class CompactionSummaryItemParam(_Model):
     id: str | None = None
     type: Literal["compaction"] = "compaction"
     encrypted_content: str
+
+    kind: ClassVar[Literal["compaction"]] = "compaction"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -380,6 +416,9 @@ class FunctionShellCallItemParam(_Model):
     environment: (
         LocalEnvironmentParam | ContainerReferenceParam | UnknownObject | UnknownObject | None
     ) = None
+
+    kind: ClassVar[Literal["shell_call"]] = "shell_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -421,6 +460,9 @@ class FunctionShellCallOutputItemParam(_Model):
     status: FunctionShellCallItemStatus | str | None = None
     max_output_length: int | None = None
 
+    kind: ClassVar[Literal["shell_call_output"]] = "shell_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FunctionShellCallOutputContentParam(_Model):
@@ -449,6 +491,9 @@ class FunctionShellCallOutputTimeoutOutcomeParam(_Model):
 
     type: Literal["timeout"] = "timeout"
 
+    kind: ClassVar[Literal["timeout"]] = "timeout"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FunctionShellCallOutputExitOutcomeParam(_Model):
@@ -462,6 +507,9 @@ class FunctionShellCallOutputExitOutcomeParam(_Model):
 
     type: Literal["exit"] = "exit"
     exit_code: int
+
+    kind: ClassVar[Literal["exit"]] = "exit"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -485,6 +533,9 @@ class ApplyPatchToolCallItemParam(_Model):
     status: ApplyPatchCallStatusParam | str
     operation: ApplyPatchOperationParam
 
+    kind: ClassVar[Literal["apply_patch_call"]] = "apply_patch_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ApplyPatchCreateFileOperationParam(_Model):
@@ -501,6 +552,9 @@ class ApplyPatchCreateFileOperationParam(_Model):
     path: str
     diff: str
 
+    kind: ClassVar[Literal["create_file"]] = "create_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ApplyPatchDeleteFileOperationParam(_Model):
@@ -514,6 +568,9 @@ class ApplyPatchDeleteFileOperationParam(_Model):
 
     type: Literal["delete_file"] = "delete_file"
     path: str
+
+    kind: ClassVar[Literal["delete_file"]] = "delete_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -530,6 +587,9 @@ class ApplyPatchUpdateFileOperationParam(_Model):
     type: Literal["update_file"] = "update_file"
     path: str
     diff: str
+
+    kind: ClassVar[Literal["update_file"]] = "update_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -553,6 +613,9 @@ class ApplyPatchToolCallOutputItemParam(_Model):
     status: ApplyPatchCallOutputStatusParam | str
     output: str | None = None
 
+    kind: ClassVar[Literal["apply_patch_call_output"]] = "apply_patch_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MCPApprovalResponse(_Model):
@@ -573,6 +636,9 @@ class MCPApprovalResponse(_Model):
     approve: bool
     reason: str | None = None
 
+    kind: ClassVar[Literal["mcp_approval_response"]] = "mcp_approval_response"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CompactionTriggerItemParam(_Model):
@@ -584,6 +650,9 @@ class CompactionTriggerItemParam(_Model):
     """
 
     type: Literal["compaction_trigger"] = "compaction_trigger"
+
+    kind: ClassVar[Literal["compaction_trigger"]] = "compaction_trigger"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -598,6 +667,9 @@ class ItemReferenceParam(_Model):
 
     type: Literal["item_reference"] | None = None
     id: str
+
+    kind: ClassVar[Literal["item_reference"]] = "item_reference"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -619,6 +691,9 @@ class ProgramItemParam(_Model):
     code: str
     fingerprint: str
 
+    kind: ClassVar[Literal["program"]] = "program"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ProgramOutputItemParam(_Model):
@@ -638,6 +713,9 @@ class ProgramOutputItemParam(_Model):
     call_id: str
     result: str
     status: ProgramOutputItemStatus | str
+
+    kind: ClassVar[Literal["program_output"]] = "program_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)

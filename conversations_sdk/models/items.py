@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -40,6 +40,9 @@ __all__ = [
     "ComputerToolCall",
     "ComputerToolCallOutput",
     "ComputerToolCallOutputResource",
+    "ConfigurationUpdateItem",
+    "ConfigurationUpdateReasoning",
+    "ConfigurationUpdateText",
     "ContainerReferenceResource",
     "ConversationItem",
     "CoordParam",
@@ -67,6 +70,9 @@ __all__ = [
     "FunctionToolCallResource",
     "HTTPError",
     "ImageGenToolCall",
+    "ImageGenToolCallError",
+    "ImageGenToolCallModerationDetails",
+    "ImageGenToolCallSvgUsage",
     "KeyPressAction",
     "LocalEnvironmentResource",
     "LocalShellExecAction",
@@ -92,8 +98,10 @@ __all__ = [
     "ProgramToolCallCaller",
     "ProgramToolCallCallerParam",
     "ReasoningItem",
+    "ResponseFormatText",
     "ScreenshotParam",
     "ScrollParam",
+    "TextResponseFormatJsonSchema",
     "ToolCallCaller",
     "ToolCallCallerParam",
     "ToolSearchCall",
@@ -131,6 +139,9 @@ class Message(_Model):
     content: Sequence[MessageContent]
     phase: MessagePhase | str | None = None
 
+    kind: ClassVar[Literal["message"]] = "message"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FunctionToolCallResource(_Model):
@@ -161,6 +172,9 @@ class FunctionToolCallResource(_Model):
     status: FunctionCallStatus | str
     created_by: str | None = None
 
+    kind: ClassVar[Literal["function_call"]] = "function_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class DirectToolCallCaller(_Model):
@@ -172,6 +186,9 @@ class DirectToolCallCaller(_Model):
     """
 
     type: Literal["direct"] = "direct"
+
+    kind: ClassVar[Literal["direct"]] = "direct"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -186,6 +203,9 @@ class ProgramToolCallCaller(_Model):
 
     type: Literal["program"] = "program"
     caller_id: str
+
+    kind: ClassVar[Literal["program"]] = "program"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -217,6 +237,9 @@ class FunctionToolCallOutputResource(_Model):
     status: FunctionCallOutputStatusEnum | str
     created_by: str | None = None
 
+    kind: ClassVar[Literal["function_call_output"]] = "function_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class DirectToolCallCallerParam(_Model):
@@ -228,6 +251,9 @@ class DirectToolCallCallerParam(_Model):
     """
 
     type: Literal["direct"] = "direct"
+
+    kind: ClassVar[Literal["direct"]] = "direct"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -242,6 +268,9 @@ class ProgramToolCallCallerParam(_Model):
 
     type: Literal["program"] = "program"
     caller_id: str
+
+    kind: ClassVar[Literal["program"]] = "program"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -264,6 +293,9 @@ class FileSearchToolCall(_Model):
     status: Literal["in_progress", "searching", "completed", "incomplete", "failed"] | str
     queries: Sequence[str]
     results: Sequence[FileSearchToolCallResult] | None = None
+
+    kind: ClassVar[Literal["file_search_call"]] = "file_search_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -305,6 +337,9 @@ class WebSearchToolCall(_Model):
     status: Literal["in_progress", "searching", "completed", "failed"] | str
     action: WebSearchActionSearch | WebSearchActionOpenPage | WebSearchActionFind | UnknownObject
 
+    kind: ClassVar[Literal["web_search_call"]] = "web_search_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class WebSearchActionSearch(_Model):
@@ -323,6 +358,9 @@ class WebSearchActionSearch(_Model):
     queries: Sequence[str] | None = None
     sources: Sequence[WebSearchActionSearchSource] | None = None
 
+    kind: ClassVar[Literal["search"]] = "search"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class WebSearchActionSearchSource(_Model):
@@ -337,6 +375,9 @@ class WebSearchActionSearchSource(_Model):
     type: Literal["url"] = "url"
     url: str
 
+    kind: ClassVar[Literal["url"]] = "url"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class WebSearchActionOpenPage(_Model):
@@ -350,6 +391,9 @@ class WebSearchActionOpenPage(_Model):
 
     type: Literal["open_page"] = "open_page"
     url: str | None = None
+
+    kind: ClassVar[Literal["open_page"]] = "open_page"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -367,6 +411,9 @@ class WebSearchActionFind(_Model):
     url: str
     pattern: str
 
+    kind: ClassVar[Literal["find_in_page"]] = "find_in_page"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ImageGenToolCall(_Model):
@@ -377,6 +424,22 @@ class ImageGenToolCall(_Model):
         id: The unique ID of the image generation call.
         status: The status of the image generation call.
         result: The ``result`` field.
+        action: The action used. Beyond the published spec (shape from the official SDK, openai
+            3.57).
+        background: The background used. Beyond the published spec (shape from the official SDK,
+            openai 3.57).
+        error: Why the call failed. Beyond the published spec (shape from the official SDK, openai
+            3.57).
+        output_format: The output format used. Beyond the published spec (shape from the official
+            SDK, openai 3.57).
+        quality: The quality of the generated image. Beyond the published spec (shape from the
+            official SDK, openai 3.57).
+        revised_prompt: The prompt used, after any rewriting by the model. Beyond the published spec
+            (shape from the official SDK, openai 3.57).
+        size: The image size as ``WIDTHxHEIGHT``, e.g. ``1536x864``. Beyond the published spec
+            (shape from the official SDK, openai 3.57).
+        svg_usage: Token usage of an SVG. Beyond the published spec (shape from the official SDK,
+            openai 3.57).
         extra: Fields not known to this SDK version, kept as received.
     """
 
@@ -384,6 +447,74 @@ class ImageGenToolCall(_Model):
     id: str
     status: Literal["in_progress", "completed", "generating", "failed"] | str
     result: str | None
+    action: Literal["generate", "edit", "auto"] | str | None = None
+    background: Literal["transparent", "opaque", "auto"] | str | None = None
+    error: ImageGenToolCallError | None = None
+    output_format: Literal["png", "webp", "jpeg", "gif", "svg"] | str | None = None
+    quality: Literal["low", "medium", "high", "xhigh", "max", "auto"] | str | None = None
+    revised_prompt: str | None = None
+    size: str | None = None
+    svg_usage: ImageGenToolCallSvgUsage | None = None
+
+    kind: ClassVar[Literal["image_generation_call"]] = "image_generation_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenToolCallError(_Model):
+    """Why an image generation call failed. Beyond the published spec (shape from the official SDK,
+    openai 3.57).
+
+    Attributes:
+        code: The ``code`` field.
+        message: A description of the error.
+        param: The ``param`` field.
+        type: The error type.
+        moderation_details: The ``moderation_details`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    code: str | None = None
+    message: str
+    param: str | None = None
+    type: str
+    moderation_details: ImageGenToolCallModerationDetails | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenToolCallModerationDetails(_Model):
+    """Public details of a ``moderation_blocked`` error. Beyond the published spec (shape from the
+    official SDK, openai 3.57).
+
+    Attributes:
+        categories: The ``categories`` field.
+        moderation_stage: The ``moderation_stage`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    categories: Sequence[str]
+    moderation_stage: Literal["input", "output", "unknown"] | str
+
+
+@attrs.frozen(kw_only=True)
+class ImageGenToolCallSvgUsage(_Model):
+    """Token usage of an SVG image generation. Beyond the published spec (shape from the official
+    SDK, openai 3.57).
+
+    Attributes:
+        input_tokens: The ``input_tokens`` field.
+        model: The ``model`` field.
+        output_tokens: The ``output_tokens`` field.
+        reasoning_tokens: The ``reasoning_tokens`` field.
+        total_tokens: The ``total_tokens`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    input_tokens: int
+    model: str
+    output_tokens: int
+    reasoning_tokens: int
+    total_tokens: int
 
 
 @attrs.frozen(kw_only=True)
@@ -411,6 +542,9 @@ class ComputerToolCall(_Model):
     pending_safety_checks: Sequence[ComputerCallSafetyCheckParam]
     status: Literal["in_progress", "completed", "incomplete"] | str
 
+    kind: ClassVar[Literal["computer_call"]] = "computer_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ClickParam(_Model):
@@ -432,6 +566,9 @@ class ClickParam(_Model):
     y: int
     keys: Sequence[str] | None = None
 
+    kind: ClassVar[Literal["click"]] = "click"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class DoubleClickAction(_Model):
@@ -451,6 +588,9 @@ class DoubleClickAction(_Model):
     y: int
     keys: Sequence[str] | None
 
+    kind: ClassVar[Literal["double_click"]] = "double_click"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class DragParam(_Model):
@@ -467,6 +607,9 @@ class DragParam(_Model):
     type: Literal["drag"] = "drag"
     path: Sequence[CoordParam]
     keys: Sequence[str] | None = None
+
+    kind: ClassVar[Literal["drag"]] = "drag"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -498,6 +641,9 @@ class KeyPressAction(_Model):
     type: Literal["keypress"] = "keypress"
     keys: Sequence[str]
 
+    kind: ClassVar[Literal["keypress"]] = "keypress"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MoveParam(_Model):
@@ -516,6 +662,9 @@ class MoveParam(_Model):
     y: int
     keys: Sequence[str] | None = None
 
+    kind: ClassVar[Literal["move"]] = "move"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ScreenshotParam(_Model):
@@ -528,6 +677,9 @@ class ScreenshotParam(_Model):
     """
 
     type: Literal["screenshot"] = "screenshot"
+
+    kind: ClassVar[Literal["screenshot"]] = "screenshot"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -552,6 +704,9 @@ class ScrollParam(_Model):
     scroll_y: int
     keys: Sequence[str] | None = None
 
+    kind: ClassVar[Literal["scroll"]] = "scroll"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class TypeParam(_Model):
@@ -566,6 +721,9 @@ class TypeParam(_Model):
     type: Literal["type"] = "type"
     text: str
 
+    kind: ClassVar[Literal["type"]] = "type"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class WaitParam(_Model):
@@ -577,6 +735,9 @@ class WaitParam(_Model):
     """
 
     type: Literal["wait"] = "wait"
+
+    kind: ClassVar[Literal["wait"]] = "wait"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -620,6 +781,9 @@ class ComputerToolCallOutputResource(_Model):
     status: ComputerCallOutputStatus | str
     created_by: str | None = None
 
+    kind: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ComputerScreenshotImage(_Model):
@@ -636,6 +800,9 @@ class ComputerScreenshotImage(_Model):
     type: Literal["computer_screenshot"] = "computer_screenshot"
     image_url: str | None = None
     file_id: str | None = None
+
+    kind: ClassVar[Literal["computer_screenshot"]] = "computer_screenshot"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -661,6 +828,9 @@ class ToolSearchCall(_Model):
     status: FunctionCallStatus | str
     created_by: str | None = None
 
+    kind: ClassVar[Literal["tool_search_call"]] = "tool_search_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ToolSearchOutput(_Model):
@@ -685,6 +855,9 @@ class ToolSearchOutput(_Model):
     status: FunctionCallOutputStatusEnum | str
     created_by: str | None = None
 
+    kind: ClassVar[Literal["tool_search_output"]] = "tool_search_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class AdditionalTools(_Model):
@@ -702,6 +875,9 @@ class AdditionalTools(_Model):
     id: str
     role: MessageRole | str
     tools: Sequence[Tool]
+
+    kind: ClassVar[Literal["additional_tools"]] = "additional_tools"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -728,6 +904,9 @@ class ReasoningItem(_Model):
     content: Sequence[ReasoningTextContent] | None = None
     status: Literal["in_progress", "completed", "incomplete"] | str | None = None
 
+    kind: ClassVar[Literal["reasoning"]] = "reasoning"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class Program(_Model):
@@ -747,6 +926,9 @@ class Program(_Model):
     call_id: str
     code: str
     fingerprint: str
+
+    kind: ClassVar[Literal["program"]] = "program"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -768,6 +950,9 @@ class ProgramOutput(_Model):
     result: str
     status: ProgramOutputStatus | str
 
+    kind: ClassVar[Literal["program_output"]] = "program_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CompactionBody(_Model):
@@ -786,6 +971,9 @@ class CompactionBody(_Model):
     id: str
     encrypted_content: str
     created_by: str | None = None
+
+    kind: ClassVar[Literal["compaction"]] = "compaction"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -810,6 +998,9 @@ class CodeInterpreterToolCall(_Model):
     code: str | None
     outputs: Sequence[CodeInterpreterOutputLogs | CodeInterpreterOutputImage | UnknownObject] | None
 
+    kind: ClassVar[Literal["code_interpreter_call"]] = "code_interpreter_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CodeInterpreterOutputLogs(_Model):
@@ -824,6 +1015,9 @@ class CodeInterpreterOutputLogs(_Model):
     type: Literal["logs"] = "logs"
     logs: str
 
+    kind: ClassVar[Literal["logs"]] = "logs"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CodeInterpreterOutputImage(_Model):
@@ -837,6 +1031,9 @@ class CodeInterpreterOutputImage(_Model):
 
     type: Literal["image"] = "image"
     url: str
+
+    kind: ClassVar[Literal["image"]] = "image"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -857,6 +1054,9 @@ class LocalShellToolCall(_Model):
     call_id: str
     action: LocalShellExecAction
     status: Literal["in_progress", "completed", "incomplete"] | str
+
+    kind: ClassVar[Literal["local_shell_call"]] = "local_shell_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -880,6 +1080,9 @@ class LocalShellExecAction(_Model):
     env: Mapping[str, str]
     user: str | None = None
 
+    kind: ClassVar[Literal["exec"]] = "exec"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class LocalShellToolCallOutput(_Model):
@@ -897,6 +1100,9 @@ class LocalShellToolCallOutput(_Model):
     id: str
     output: str
     status: Literal["in_progress", "completed", "incomplete"] | str | None = None
+
+    kind: ClassVar[Literal["local_shell_call_output"]] = "local_shell_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -926,6 +1132,9 @@ class FunctionShellCall(_Model):
     )
     created_by: str | None = None
 
+    kind: ClassVar[Literal["shell_call"]] = "shell_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FunctionShellAction(_Model):
@@ -954,6 +1163,9 @@ class LocalEnvironmentResource(_Model):
 
     type: Literal["local"] = "local"
 
+    kind: ClassVar[Literal["local"]] = "local"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ContainerReferenceResource(_Model):
@@ -967,6 +1179,9 @@ class ContainerReferenceResource(_Model):
 
     type: Literal["container_reference"] = "container_reference"
     container_id: str
+
+    kind: ClassVar[Literal["container_reference"]] = "container_reference"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -994,6 +1209,9 @@ class FunctionShellCallOutput(_Model):
     output: Sequence[FunctionShellCallOutputContent]
     max_output_length: int | None
     created_by: str | None = None
+
+    kind: ClassVar[Literal["shell_call_output"]] = "shell_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1028,6 +1246,9 @@ class FunctionShellCallOutputTimeoutOutcome(_Model):
 
     type: Literal["timeout"] = "timeout"
 
+    kind: ClassVar[Literal["timeout"]] = "timeout"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FunctionShellCallOutputExitOutcome(_Model):
@@ -1041,6 +1262,9 @@ class FunctionShellCallOutputExitOutcome(_Model):
 
     type: Literal["exit"] = "exit"
     exit_code: int
+
+    kind: ClassVar[Literal["exit"]] = "exit"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1073,6 +1297,9 @@ class ApplyPatchToolCall(_Model):
     )
     created_by: str | None = None
 
+    kind: ClassVar[Literal["apply_patch_call"]] = "apply_patch_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ApplyPatchCreateFileOperation(_Model):
@@ -1089,6 +1316,9 @@ class ApplyPatchCreateFileOperation(_Model):
     path: str
     diff: str
 
+    kind: ClassVar[Literal["create_file"]] = "create_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ApplyPatchDeleteFileOperation(_Model):
@@ -1102,6 +1332,9 @@ class ApplyPatchDeleteFileOperation(_Model):
 
     type: Literal["delete_file"] = "delete_file"
     path: str
+
+    kind: ClassVar[Literal["delete_file"]] = "delete_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1118,6 +1351,9 @@ class ApplyPatchUpdateFileOperation(_Model):
     type: Literal["update_file"] = "update_file"
     path: str
     diff: str
+
+    kind: ClassVar[Literal["update_file"]] = "update_file"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1144,6 +1380,9 @@ class ApplyPatchToolCallOutput(_Model):
     output: str | None = None
     created_by: str | None = None
 
+    kind: ClassVar[Literal["apply_patch_call_output"]] = "apply_patch_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MCPListTools(_Model):
@@ -1163,6 +1402,9 @@ class MCPListTools(_Model):
     server_label: str
     tools: Sequence[MCPListToolsTool]
     error: str | None = None
+
+    kind: ClassVar[Literal["mcp_list_tools"]] = "mcp_list_tools"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1202,6 +1444,9 @@ class MCPApprovalRequest(_Model):
     name: str
     arguments: str
 
+    kind: ClassVar[Literal["mcp_approval_request"]] = "mcp_approval_request"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MCPApprovalResponseResource(_Model):
@@ -1221,6 +1466,9 @@ class MCPApprovalResponseResource(_Model):
     approval_request_id: str
     approve: bool
     reason: str | None = None
+
+    kind: ClassVar[Literal["mcp_approval_response"]] = "mcp_approval_response"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1251,6 +1499,9 @@ class MCPToolCall(_Model):
     status: MCPToolCallStatus | str | None = None
     approval_request_id: str | None = None
 
+    kind: ClassVar[Literal["mcp_call"]] = "mcp_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MCPProtocolError(_Model):
@@ -1267,6 +1518,9 @@ class MCPProtocolError(_Model):
     code: int
     message: str
 
+    kind: ClassVar[Literal["mcp_protocol_error"]] = "mcp_protocol_error"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MCPToolExecutionError(_Model):
@@ -1280,6 +1534,9 @@ class MCPToolExecutionError(_Model):
 
     type: Literal["mcp_tool_execution_error"] = "mcp_tool_execution_error"
     content: Any
+
+    kind: ClassVar[Literal["mcp_tool_execution_error"]] = "mcp_tool_execution_error"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1296,6 +1553,9 @@ class HTTPError(_Model):
     type: Literal["http_error"] = "http_error"
     code: int
     message: str
+
+    kind: ClassVar[Literal["http_error"]] = "http_error"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1321,6 +1581,9 @@ class CustomToolCall(_Model):
     name: str
     input: str
 
+    kind: ClassVar[Literal["custom_tool_call"]] = "custom_tool_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CustomToolCallOutput(_Model):
@@ -1341,6 +1604,97 @@ class CustomToolCallOutput(_Model):
     call_id: str
     caller: ToolCallCallerParam | None = None
     output: str | Sequence[FunctionAndCustomToolCallOutput]
+
+    kind: ClassVar[Literal["custom_tool_call_output"]] = "custom_tool_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class ConfigurationUpdateItem(_Model):
+    """A configuration update for the responses that follow: each setting stays in effect until a
+    later update replaces it. Beyond the published spec (shape from the official SDK, openai
+    3.57).
+
+    Attributes:
+        type: The ``type`` field.
+        id: The unique ID of the configuration update.
+        reasoning: The ``reasoning`` field.
+        text: The ``text`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    type: Literal["configuration_update"] = "configuration_update"
+    id: str
+    reasoning: ConfigurationUpdateReasoning | None = None
+    text: ConfigurationUpdateText | None = None
+
+    kind: ClassVar[Literal["configuration_update"]] = "configuration_update"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class ConfigurationUpdateReasoning(_Model):
+    """The reasoning configuration a configuration update applies. Beyond the published spec (shape
+    from the official SDK, openai 3.57).
+
+    Attributes:
+        effort: The reasoning effort of the responses that follow.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ConfigurationUpdateText(_Model):
+    """The text output configuration a configuration update applies. Beyond the published spec
+    (shape from the official SDK, openai 3.57).
+
+    Attributes:
+        format: The ``format`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    format: ResponseFormatText | TextResponseFormatJsonSchema | UnknownObject
+
+
+@attrs.frozen(kw_only=True)
+class ResponseFormatText(_Model):
+    """Plain text output. Beyond the published spec (shape from the official SDK, openai 3.57).
+
+    Attributes:
+        type: The ``type`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    type: Literal["text"] = "text"
+
+    kind: ClassVar[Literal["text"]] = "text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
+
+@attrs.frozen(kw_only=True)
+class TextResponseFormatJsonSchema(_Model):
+    """Structured JSON output following a JSON Schema. Beyond the published spec (shape from the
+    official SDK, openai 3.57).
+
+    Attributes:
+        type: The ``type`` field.
+        name: The name of the response format.
+        schema: The JSON Schema of the output.
+        description: The ``description`` field.
+        strict: The ``strict`` field.
+        extra: Fields not known to this SDK version, kept as received.
+    """
+
+    type: Literal["json_schema"] = "json_schema"
+    name: str
+    schema: Mapping[str, Any]
+    description: str | None = None
+    strict: bool | None = None
+
+    kind: ClassVar[Literal["json_schema"]] = "json_schema"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1369,6 +1723,9 @@ class FunctionToolCall(_Model):
     name: str
     arguments: str
     status: Literal["in_progress", "completed", "incomplete"] | str | None = None
+
+    kind: ClassVar[Literal["function_call"]] = "function_call"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -1399,6 +1756,9 @@ class FunctionToolCallOutput(_Model):
     output: str | Sequence[FunctionAndCustomToolCallOutput]
     status: Literal["in_progress", "completed", "incomplete"] | str | None = None
 
+    kind: ClassVar[Literal["function_call_output"]] = "function_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ComputerToolCallOutput(_Model):
@@ -1422,6 +1782,9 @@ class ComputerToolCallOutput(_Model):
     acknowledged_safety_checks: Sequence[ComputerCallSafetyCheckParam] | None = None
     output: ComputerScreenshotImage
     status: Literal["in_progress", "completed", "incomplete"] | str | None = None
+
+    kind: ClassVar[Literal["computer_call_output"]] = "computer_call_output"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 ApplyPatchCallOutputStatus = Literal["completed", "failed"]
@@ -1484,6 +1847,7 @@ ConversationItem = (
     | MCPToolCall
     | CustomToolCall
     | CustomToolCallOutput
+    | ConfigurationUpdateItem
     | UnknownItem
 )
 """A single item within a conversation. The set of possible types are the same as the `output` type of a [Response object](/docs/api-reference/responses/object#responses/object-output)."""

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import attrs
 
@@ -93,6 +93,9 @@ class FunctionTool(_Model):
     defer_loading: bool | None = None
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
 
+    kind: ClassVar[Literal["function"]] = "function"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FileSearchTool(_Model):
@@ -114,6 +117,9 @@ class FileSearchTool(_Model):
     max_num_results: int | None = None
     ranking_options: RankingOptions | None = None
     filters: Filters | None = None
+
+    kind: ClassVar[Literal["file_search"]] = "file_search"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -168,6 +174,11 @@ class ComparisonFilter(_Model):
     key: str
     value: str | float | bool | Sequence[str | float]
 
+    @property
+    def kind(self) -> Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "nin"]:
+        """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+        return self.type
+
 
 @attrs.frozen(kw_only=True)
 class CompoundFilter(_Model):
@@ -182,6 +193,11 @@ class CompoundFilter(_Model):
     type: Literal["and", "or"] = "and"
     filters: Sequence[ComparisonFilter | CompoundFilter | UnknownObject]
 
+    @property
+    def kind(self) -> Literal["and", "or"]:
+        """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+        return self.type
+
 
 @attrs.frozen(kw_only=True)
 class ComputerTool(_Model):
@@ -194,6 +210,9 @@ class ComputerTool(_Model):
     """
 
     type: Literal["computer"] = "computer"
+
+    kind: ClassVar[Literal["computer"]] = "computer"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -213,6 +232,9 @@ class ComputerUsePreviewTool(_Model):
     environment: ComputerEnvironment | str
     display_width: int
     display_height: int
+
+    kind: ClassVar[Literal["computer_use_preview"]] = "computer_use_preview"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -237,6 +259,11 @@ class WebSearchTool(_Model):
     filters: WebSearchToolFilters | None = None
     user_location: WebSearchApproximateLocation | None = None
     search_context_size: Literal["low", "medium", "high"] | str | None = None
+
+    @property
+    def kind(self) -> Literal["web_search", "web_search_2025_08_26"]:
+        """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+        return self.type
 
 
 @attrs.frozen(kw_only=True)
@@ -269,6 +296,9 @@ class WebSearchApproximateLocation(_Model):
     region: str | None = None
     city: str | None = None
     timezone: str | None = None
+
+    kind: ClassVar[Literal["approximate"]] = "approximate"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -324,6 +354,9 @@ class MCPTool(_Model):
     require_approval: MCPToolApprovalFilter | Literal["always", "never"] | str | None = None
     defer_loading: bool | None = None
 
+    kind: ClassVar[Literal["mcp"]] = "mcp"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class MCPToolFilter(_Model):
@@ -373,6 +406,9 @@ class CodeInterpreterTool(_Model):
     container: str | AutoCodeInterpreterToolParam
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
 
+    kind: ClassVar[Literal["code_interpreter"]] = "code_interpreter"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class AutoCodeInterpreterToolParam(_Model):
@@ -397,6 +433,9 @@ class AutoCodeInterpreterToolParam(_Model):
         | None
     ) = None
 
+    kind: ClassVar[Literal["auto"]] = "auto"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ContainerNetworkPolicyDisabledParam(_Model):
@@ -408,6 +447,9 @@ class ContainerNetworkPolicyDisabledParam(_Model):
     """
 
     type: Literal["disabled"] = "disabled"
+
+    kind: ClassVar[Literal["disabled"]] = "disabled"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -424,6 +466,9 @@ class ContainerNetworkPolicyAllowlistParam(_Model):
     type: Literal["allowlist"] = "allowlist"
     allowed_domains: Sequence[str]
     domain_secrets: Sequence[ContainerNetworkPolicyDomainSecretParam] | None = None
+
+    kind: ClassVar[Literal["allowlist"]] = "allowlist"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -452,6 +497,9 @@ class ProgrammaticToolCallingParam(_Model):
     """
 
     type: Literal["programmatic_tool_calling"] = "programmatic_tool_calling"
+
+    kind: ClassVar[Literal["programmatic_tool_calling"]] = "programmatic_tool_calling"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -512,6 +560,9 @@ class ImageGenTool(_Model):
     partial_images: int | None = None
     action: ImageGenActionEnum | str | None = None
 
+    kind: ClassVar[Literal["image_generation"]] = "image_generation"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ImageGenToolInputImageMask(_Model):
@@ -539,6 +590,9 @@ class LocalShellToolParam(_Model):
 
     type: Literal["local_shell"] = "local_shell"
 
+    kind: ClassVar[Literal["local_shell"]] = "local_shell"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class FunctionShellToolParam(_Model):
@@ -561,6 +615,9 @@ class FunctionShellToolParam(_Model):
         | None
     ) = None
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
+
+    kind: ClassVar[Literal["shell"]] = "shell"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -587,6 +644,9 @@ class ContainerAutoParam(_Model):
     ) = None
     skills: Sequence[SkillReferenceParam | InlineSkillParam | UnknownObject] | None = None
 
+    kind: ClassVar[Literal["container_auto"]] = "container_auto"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class SkillReferenceParam(_Model):
@@ -602,6 +662,9 @@ class SkillReferenceParam(_Model):
     type: Literal["skill_reference"] = "skill_reference"
     skill_id: str
     version: str | None = None
+
+    kind: ClassVar[Literal["skill_reference"]] = "skill_reference"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -621,6 +684,9 @@ class InlineSkillParam(_Model):
     description: str
     source: InlineSkillSourceParam
 
+    kind: ClassVar[Literal["inline"]] = "inline"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class InlineSkillSourceParam(_Model):
@@ -637,6 +703,9 @@ class InlineSkillSourceParam(_Model):
     media_type: Literal["application/zip"] | str = "application/zip"
     data: str
 
+    kind: ClassVar[Literal["base64"]] = "base64"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class LocalEnvironmentParam(_Model):
@@ -650,6 +719,9 @@ class LocalEnvironmentParam(_Model):
 
     type: Literal["local"] = "local"
     skills: Sequence[LocalSkillParam] | None = None
+
+    kind: ClassVar[Literal["local"]] = "local"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -681,6 +753,9 @@ class ContainerReferenceParam(_Model):
     type: Literal["container_reference"] = "container_reference"
     container_id: str
 
+    kind: ClassVar[Literal["container_reference"]] = "container_reference"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CustomToolParam(_Model):
@@ -704,6 +779,9 @@ class CustomToolParam(_Model):
     defer_loading: bool | None = None
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
 
+    kind: ClassVar[Literal["custom"]] = "custom"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class CustomTextFormatParam(_Model):
@@ -715,6 +793,9 @@ class CustomTextFormatParam(_Model):
     """
 
     type: Literal["text"] = "text"
+
+    kind: ClassVar[Literal["text"]] = "text"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -731,6 +812,9 @@ class CustomGrammarFormatParam(_Model):
     type: Literal["grammar"] = "grammar"
     syntax: GrammarSyntax1 | str
     definition: str
+
+    kind: ClassVar[Literal["grammar"]] = "grammar"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -749,6 +833,9 @@ class NamespaceToolParam(_Model):
     name: str
     description: str
     tools: Sequence[FunctionToolParam | CustomToolParam | UnknownObject]
+
+    kind: ClassVar[Literal["namespace"]] = "namespace"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -776,6 +863,9 @@ class FunctionToolParam(_Model):
     defer_loading: bool | None = None
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
 
+    kind: ClassVar[Literal["function"]] = "function"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ToolSearchToolParam(_Model):
@@ -793,6 +883,9 @@ class ToolSearchToolParam(_Model):
     execution: ToolSearchExecutionType | str | None = None
     description: str | None = None
     parameters: Mapping[str, Any] | None = None
+
+    kind: ClassVar[Literal["tool_search"]] = "tool_search"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 @attrs.frozen(kw_only=True)
@@ -815,6 +908,11 @@ class WebSearchPreviewTool(_Model):
     search_context_size: SearchContextSize | str | None = None
     search_content_types: Sequence[SearchContentType | str] | None = None
 
+    @property
+    def kind(self) -> Literal["web_search_preview", "web_search_preview_2025_03_11"]:
+        """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+        return self.type
+
 
 @attrs.frozen(kw_only=True)
 class ApproximateLocation(_Model):
@@ -835,6 +933,9 @@ class ApproximateLocation(_Model):
     city: str | None = None
     timezone: str | None = None
 
+    kind: ClassVar[Literal["approximate"]] = "approximate"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
+
 
 @attrs.frozen(kw_only=True)
 class ApplyPatchToolParam(_Model):
@@ -848,6 +949,9 @@ class ApplyPatchToolParam(_Model):
 
     type: Literal["apply_patch"] = "apply_patch"
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
+
+    kind: ClassVar[Literal["apply_patch"]] = "apply_patch"
+    """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
 
 
 CallableToolAllowedCaller = Literal["direct", "programmatic"]

@@ -22,7 +22,12 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 
 _BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_"))
 
-PUBLIC_MODULES = ("conversations_sdk", "conversations_sdk.models", "conversations_sdk.emulator")
+PUBLIC_MODULES = (
+    "conversations_sdk",
+    "conversations_sdk.models",
+    "conversations_sdk.types",
+    "conversations_sdk.emulator",
+)
 
 
 def _resolve(

@@ -39,3 +39,16 @@ def test_model_module_matches_the_spec(name: str) -> None:
     assert _shape(committed) == _shape(GENERATED[name]), (
         f"conversations_sdk/models/{name} is stale: run scripts/generate_models.py and ruff format"
     )
+
+
+PARAMS = ROOT / "conversations_sdk" / "types"
+GENERATED_PARAMS = _generator().render_params()
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED_PARAMS))
+def test_params_module_matches_the_spec(name: str) -> None:
+    """The request TypedDicts are exactly what the generator makes of the committed spec."""
+    committed = (PARAMS / name).read_text(encoding="utf-8")
+    assert _shape(committed) == _shape(GENERATED_PARAMS[name]), (
+        f"conversations_sdk/types/{name} is stale: run scripts/generate_models.py and ruff format"
+    )
