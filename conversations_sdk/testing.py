@@ -27,7 +27,6 @@ with ``pytest --pdb`` the address is printed again just before the debugger's pr
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
