@@ -85,7 +85,7 @@ def seed(client: Client) -> str:
 def screenshot(chromium: str, url: str, out: pathlib.Path, width: int, height: int) -> None:
     """Save a PNG of ``url`` as Chromium renders it at ``width`` x ``height``."""
     with tempfile.TemporaryDirectory(prefix="inspector-chromium-") as profile:
-        subprocess.run(  # noqa: S603 - a fixed command on a loopback URL
+        subprocess.run(
             [
                 chromium,
                 *CHROMIUM_FLAGS,
@@ -100,7 +100,7 @@ def screenshot(chromium: str, url: str, out: pathlib.Path, width: int, height: i
         )
     if not out.is_file():
         raise RuntimeError(f"chromium wrote no screenshot for {url}")
-    print(f"wrote {out}")  # noqa: T201
+    print(f"wrote {out}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        print("chromium is not on PATH: apt-get install chromium", file=sys.stderr)  # noqa: T201
+        print("chromium is not on PATH: apt-get install chromium", file=sys.stderr)
         return 1
     with (
         ThreadedEmulator() as emulator,
