@@ -156,6 +156,15 @@ def _json_text(value: object, *, indent: int | None = 2) -> str:
         return repr(value)
 
 
+def _json_block(value: object, look: _Look, limit: int = MAX_TEXT_CHARS) -> str:
+    """Formatted JSON in a ``<pre>``: element content, so quotes stay as they are (a third lighter
+    than ``&quot;``), while ``<``, ``>`` and ``&`` are escaped."""
+    text = _json_text(value)
+    if len(text) > limit:
+        text = text[:limit] + f"… ({len(text) - limit:,} more characters)"
+    return f"<pre{look('cs-json')}>{html.escape(text, quote=False)}</pre>"
+
+
 def utc_iso(timestamp: object) -> str | None:
     """ISO 8601 in UTC of Unix seconds (``2023-11-14T22:13:20+00:00``), or ``None`` if invalid."""
     if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
@@ -209,7 +218,7 @@ def _part_html(part: object, look: _Look) -> str:
     if isinstance(part, str):  # input shapes allow plain strings
         return f"<div{look('cs-text')}>{escape(part)}</div>"
     if not isinstance(part, Mapping):
-        return f"<pre{look('cs-json')}>{escape(_json_text(part))}</pre>"
+        return _json_block(part, look)
     kind = part.get("type")
     if kind in _TEXT_PARTS:
         return f"<div{look('cs-text')}>{escape(part.get('text', ''))}</div>"
@@ -236,7 +245,7 @@ def _parts_html(value: object, look: _Look) -> str:
         return "".join(_part_html(part, look) for part in value)
     if value is None:
         return ""
-    return f"<pre{look('cs-json')}>{escape(_json_text(value))}</pre>"
+    return _json_block(value, look)
 
 
 def _value_html(name: str, value: object, look: _Look) -> str:
@@ -245,7 +254,7 @@ def _value_html(name: str, value: object, look: _Look) -> str:
         return f"<i>[encrypted: {len(value):,} characters]</i>"
     if isinstance(value, str):
         return f"<div{look('cs-code')}>{escape(value)}</div>"
-    return f"<pre{look('cs-json')}>{escape(_json_text(value))}</pre>"
+    return _json_block(value, look)
 
 
 def _fields_html(item: Mapping[str, Any], look: _Look, skip: Iterable[str] = ()) -> str:
@@ -286,7 +295,7 @@ def _output_html(output: object, look: _Look) -> str:
         isinstance(part, Mapping) and isinstance(part.get("type"), str) for part in output
     ):
         return _parts_html(output, look)
-    return f"<pre{look('cs-json')}>{escape(_json_text(output))}</pre>"
+    return _json_block(output, look)
 
 
 def _body_and_label(item: Mapping[str, Any], look: _Look) -> tuple[str, str, str]:
@@ -298,7 +307,7 @@ def _body_and_label(item: Mapping[str, Any], look: _Look) -> tuple[str, str, str
         role_text = role if isinstance(role, str) else "unknown role"
         return role_text, _role_class(role_text), _parts_html(item.get("content"), look)
     if kind not in KNOWN_ITEM_TYPES:
-        body = f"<pre{look('cs-json')}>{escape(_json_text(dict(item)))}</pre>"
+        body = _json_block(dict(item), look)
         return kind_text, "cs-who-unknown", body
     if kind == "reasoning":
         body = _parts_html(item.get("summary"), look) + _parts_html(item.get("content"), look)
@@ -325,11 +334,8 @@ def _body_and_label(item: Mapping[str, Any], look: _Look) -> tuple[str, str, str
 
 
 def _raw_html(item: object, look: _Look) -> str:
-    text = _json_text(item)
-    return (
-        f"<details{look('cs-raw')}><summary>JSON</summary>"
-        f"<pre{look('cs-json')}>{escape(text, MAX_RAW_CHARS)}</pre></details>"
-    )
+    block = _json_block(item, look, MAX_RAW_CHARS)
+    return f"<details{look('cs-raw')}><summary>JSON</summary>{block}</details>"
 
 
 def item_html(
@@ -354,7 +360,7 @@ def item_html(
     """
     look = _Look(inline)
     if not isinstance(item, Mapping):
-        body = f"<pre{look('cs-json')}>{escape(_json_text(item))}</pre>"
+        body = _json_block(item, look)
         label, label_class = "not an item", "cs-who-unknown"
         item_id: object = None
         notes: list[str] = []

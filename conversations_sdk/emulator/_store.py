@@ -94,6 +94,25 @@ class ConversationFilter:
         if self.id_prefix:
             where.append("substr(id, 1, ?) = ?")
             params += [len(self.id_prefix), self.id_prefix]
+            last = self.id_prefix[-1]
+            if self.id_prefix.isascii() and last != "\x7f":
+                # The same condition as a range of the primary key, which SQLite can search.
+                where.append("id >= ? AND id < ?")
+                params += [self.id_prefix, self.id_prefix[:-1] + chr(ord(last) + 1)]
+        plain_key = (
+            self.key.isascii() and self.key.isprintable() and not {'"', "\\"} & set(self.key)
+        )
+        if self.key and plain_key:
+            # A quoted JSON path reads one key without expanding every pair (json_each); SQLite
+            # matches such paths exactly only for plain ASCII keys, so others take json_each.
+            path = f'$."{self.key}"'
+            if self.value:
+                where.append("json_extract(metadata, ?) = ?")
+                params += [path, self.value]
+            else:
+                where.append("json_type(metadata, ?) IS NOT NULL")
+                params.append(path)
+            return where, params
         pair = []
         if self.key:
             pair.append("key = ?")

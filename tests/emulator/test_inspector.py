@@ -122,6 +122,25 @@ async def test_list_filters_by_metadata(
         assert "No conversation matches." in page.dom.text
 
 
+@pytest.mark.parametrize(
+    "key", ["plain", "a.b", "a[0]", "$", "é", 'q"uote', "back\\slash", "emoji ✓", "x\\u0041"]
+)
+async def test_metadata_filter_matches_any_key_exactly(
+    emulator: Emulator, session: aiohttp.ClientSession, key: str
+) -> None:
+    """Keys with dots, brackets, quotes, backslashes or non-ASCII letters filter exactly."""
+    first = await _conversation(session, emulator, metadata={key: "v", "other": "v"})
+    second = await _conversation(session, emulator, metadata={key: "w"})
+    await _conversation(session, emulator, metadata={key + "x": "v"})
+    home = _home(emulator)
+    async with session.get(home, params={"key": key, "value": "v"}) as response:
+        both = Page(response.status, await response.text(), response.headers)
+    assert _listed_ids(both) == [first]
+    async with session.get(home, params={"key": key}) as response:
+        either = Page(response.status, await response.text(), response.headers)
+    assert _listed_ids(either) == [second, first]
+
+
 async def test_list_filters_by_id_prefix(
     emulator: Emulator, session: aiohttp.ClientSession
 ) -> None:
