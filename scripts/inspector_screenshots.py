@@ -32,6 +32,9 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--no-first-run",
     "--hide-scrollbars",
+    # Paint everything before the shot is taken (without it a busy machine can cut the page).
+    "--run-all-compositor-stages-before-draw",
+    "--virtual-time-budget=5000",
 )
 
 
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         assert home is not None  # noqa: S101 - an emulator without a key serves it
         page = f"{home}inspector/conversations/{conversation_id}"
         screenshot(chromium, home, args.out / "inspector-list.png", 1280, 560)
-        screenshot(chromium, page, args.out / "inspector-conversation.png", 1280, 1100)
+        screenshot(chromium, page, args.out / "inspector-conversation.png", 1280, 1180)
         screenshot(chromium, page, args.out / "inspector-conversation-phone.png", 390, 844)
     return 0
 
