@@ -38,7 +38,14 @@ if TYPE_CHECKING:
     from ._blocking import Client
     from ._client import AsyncClient
 
-__all__ = ["async_client", "client", "emulator"]
+# The hooks are listed too: pytest finds them by name, and they are part of what the plugin does.
+__all__ = [
+    "async_client",
+    "client",
+    "emulator",
+    "pytest_exception_interact",
+    "pytest_runtest_makereport",
+]
 
 # The emulator fixture needs no key; the clients still send one, as real code does.
 TEST_API_KEY = "sk-conversations-sdk-testing"
