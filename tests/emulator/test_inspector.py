@@ -625,3 +625,29 @@ def test_failing_test_report_names_the_inspector(tmp_path: Path) -> None:
     assert (
         result.stdout.count("What the code under test stored, in a browser: http://127.0.0.1:") == 1
     )
+
+
+def test_inspector_pages_never_import_the_sdks_converter_or_models() -> None:
+    """Rendering the pages loads neither conversations_sdk._converter nor conversations_sdk.models:
+    the renderer works on the stored JSON, and the emulator stays a second opinion."""
+    script = """
+import asyncio, json, sys, urllib.request
+from conversations_sdk.emulator import Emulator
+
+async def main():
+    async with Emulator() as emulator:
+        body = json.dumps({"items": [{"role": "user", "content": "x"}]}).encode()
+        request = urllib.request.Request(emulator.base_url + "/conversations", data=body)
+        conversation = json.loads(await asyncio.to_thread(lambda: urllib.request.urlopen(request).read()))
+        home = emulator.inspector_url
+        for url in (home, home + "inspector/conversations/" + conversation["id"]):
+            await asyncio.to_thread(lambda: urllib.request.urlopen(url).read())
+
+asyncio.run(main())
+print(sorted(m for m in sys.modules if m.startswith(("conversations_sdk._converter", "conversations_sdk.models"))))
+"""
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
