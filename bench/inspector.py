@@ -7,7 +7,8 @@ request to last byte (server rendering plus loopback), median and worst of the r
 of the HTML (raw and gzip-compressed, as a sense of its weight).
 
 With ``--browser``, Debian's headless Chromium also loads the 1,000-item page and the list
-(``--dump-dom``), and the time beyond loading an empty page (the browser's own start) is reported.
+(``--dump-dom``), and the time beyond loading an empty page (the browser's own start) is reported,
+best of five (on a busy machine these vary by a second or more).
 
 Run: ``python -m bench.inspector [--runs 20] [--browser]``.
 """
@@ -192,7 +193,7 @@ async def run(runs: int, browser: bool) -> dict[str, Any]:
                     base = min(
                         [
                             await asyncio.to_thread(_browser_seconds, chromium, empty)
-                            for _ in range(3)
+                            for _ in range(5)
                         ]
                     )
                     for name, url in (
@@ -202,7 +203,7 @@ async def run(runs: int, browser: bool) -> dict[str, Any]:
                         best = min(
                             [
                                 await asyncio.to_thread(_browser_seconds, chromium, url)
-                                for _ in range(3)
+                                for _ in range(5)
                             ]
                         )
                         figures[name] = {"beyond_empty_page_ms": round((best - base) * 1000)}
