@@ -319,6 +319,33 @@ async def test_unknown_conversation_and_cursor_are_404_pages(
     assert download.status == 404
 
 
+async def test_a_stale_list_position_offers_the_newest(
+    emulator: Emulator, session: aiohttp.ClientSession
+) -> None:
+    """A cursor past the end (its rows deleted since) shows an empty page linking to the newest."""
+    await _conversation(session, emulator)
+    page = await fetch(session, _home(emulator) + "?before=0.0")
+    assert page.status == 200
+    assert "Nothing on this page any more" in page.dom.text
+    assert page.dom.links("Newest") == ["/"]
+
+
+async def test_an_inspector_failure_is_a_500_page_without_details(
+    emulator: Emulator, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while building a page is logged; the visitor gets a plain 500 page, headers intact."""
+    from conversations_sdk.emulator._store import Transaction
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret-internal-detail")
+
+    monkeypatch.setattr(Transaction, "list_conversations", broken)
+    page = await fetch(session, _home(emulator))
+    assert page.status == 500
+    assert "secret-internal-detail" not in page.text
+    assert page.headers["Content-Security-Policy"].startswith(CSP)
+
+
 @pytest.mark.parametrize(
     "query",
     [
