@@ -17,22 +17,35 @@ Fixtures (each test gets its own emulator, so tests never see each other's data)
     an async fixture: it needs pytest-asyncio (used when installed) or anyio's pytest plugin.
 
 Both clients retry with :meth:`RetryPolicy.no_backoff`, so a test of retries never sleeps.
+
+When a test using these fixtures fails, its report gets a section with the address of the
+emulator's read-only web inspector (``emulator.inspector_url``): the conversations and items the
+code under test stored. The emulator stops with the test, so open it while the test is paused:
+with ``pytest --pdb`` the address is printed again just before the debugger's prompt.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pytest
 
-from .emulator import ThreadedEmulator
+from .emulator import Emulator, ThreadedEmulator
 
 if TYPE_CHECKING:
     from ._blocking import Client
     from ._client import AsyncClient
 
-__all__ = ["async_client", "client", "emulator"]
+# The hooks are listed too: pytest finds them by name, and they are part of what the plugin does.
+__all__ = [
+    "async_client",
+    "client",
+    "emulator",
+    "pytest_exception_interact",
+    "pytest_runtest_makereport",
+]
 
 # The emulator fixture needs no key; the clients still send one, as real code does.
 TEST_API_KEY = "sk-conversations-sdk-testing"
@@ -80,3 +93,56 @@ async def async_client(emulator: ThreadedEmulator) -> AsyncIterator[AsyncClient]
         api_key=TEST_API_KEY, base_url=emulator.base_url, retry=RetryPolicy.no_backoff()
     ) as async_client:
         yield async_client
+
+
+# --- the inspector's address in a failing test's report -------------------------------------
+
+_SECTION = "conversations-sdk emulator"
+
+
+def _inspector_url(item: pytest.Item) -> str | None:
+    running = getattr(item, "funcargs", {}).get("emulator")
+    if not isinstance(running, (Emulator, ThreadedEmulator)):
+        return None  # a project's own fixture named "emulator"
+    try:
+        return running.inspector_url
+    except RuntimeError:  # already stopped
+        return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Add the inspector's address to the report of a test that failed while it was running."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed and report.when in ("setup", "call"):
+        url = _inspector_url(item)
+        if url is not None:
+            report.sections.append(
+                (
+                    _SECTION,
+                    f"What the code under test stored, in a browser: {url}\n"
+                    "(read-only; the emulator stops with the test: run pytest with --pdb, or "
+                    "pause the test at a breakpoint(), to browse it)",
+                )
+            )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_exception_interact(
+    node: pytest.Item | pytest.Collector,
+    call: pytest.CallInfo[Any],
+    report: pytest.TestReport | pytest.CollectReport,
+) -> None:
+    """Under ``--pdb``, print the address before the prompt, while the emulator still runs."""
+    if not isinstance(node, pytest.Item) or not node.config.getoption("usepdb", False):
+        return
+    url = _inspector_url(node)
+    if url is None:
+        return
+    capture = node.config.pluginmanager.getplugin("capturemanager")
+    context = contextlib.nullcontext() if capture is None else capture.global_and_fixture_disabled()
+    with context:
+        writer = node.config.get_terminal_writer()
+        writer.line()  # after the progress dots
+        writer.line(f"{_SECTION}: inspector at {url} (until the debugger ends the test)")

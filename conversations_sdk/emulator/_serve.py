@@ -49,6 +49,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_BODY_BYTES,
         help="refuse larger request bodies with 413 (default %(default)s)",
     )
+    parser.add_argument(
+        "--inspector",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "serve the read-only web inspector at / (default: on, off with --api-key; "
+            "with a key it asks for the key as the password of HTTP Basic authentication)"
+        ),
+    )
     faults = parser.add_argument_group("fault injection (off unless --fault is given)")
     faults.add_argument("--fault", choices=FAULT_MODES, default=None, help="the fault to inject")
     faults.add_argument(
@@ -112,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             faults=faults_from_args(args),
             max_body_bytes=args.max_body_bytes,
+            inspector=args.inspector,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)  # noqa: T201
@@ -135,6 +145,9 @@ async def _serve(emulator: Emulator) -> None:
     async with emulator:
         print(f"Conversations API emulator (database: {emulator.database}) serving at:", flush=True)  # noqa: T201
         print(emulator.base_url, flush=True)  # noqa: T201
+        if emulator.inspector_url is not None:
+            # After the base URL: scripts read the first http:// line as the API's address.
+            print(f"Inspector (read-only, open in a browser): {emulator.inspector_url}", flush=True)  # noqa: T201
         await stop.wait()
 
 

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from ._app import DEFAULT_MAX_BODY_BYTES, AppConfig, create_app, mark_closing
 from ._faults import FaultInjector, Faults
+from ._inspector import install_inspector
 from ._store import Store
 
 __all__ = ["Emulator", "ThreadedEmulator", "is_loopback"]
@@ -52,6 +53,9 @@ class Emulator:
         port: The port to bind; 0 picks a free one (read it back from :attr:`port`).
         faults: Faults to inject from the start (see :class:`Faults`); ``None`` for none.
         max_body_bytes: Request bodies larger than this are refused with 413.
+        inspector: Serve the read-only web inspector at ``/`` (see :attr:`inspector_url`).
+            ``None`` (the default) serves it unless ``api_key`` is set; with ``True`` and a key,
+            the pages ask for the key (HTTP Basic: any user name, the key as the password).
 
     Raises:
         ValueError: ``host`` is not loopback and no ``api_key`` was given.
@@ -66,6 +70,7 @@ class Emulator:
         port: int = 0,
         faults: Faults | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        inspector: bool | None = None,
     ) -> None:
         loopback = is_loopback(host)
         if not loopback and not api_key:
@@ -79,6 +84,8 @@ class Emulator:
             api_key=api_key, loopback_only=loopback, max_body_bytes=max_body_bytes
         )
         self._store = Store(db)
+        # Off by default behind a key: a keyed emulator may be reachable by others.
+        self._inspector = (api_key is None) if inspector is None else inspector
         self._injector = FaultInjector(faults)
         self._runner: web.AppRunner | None = None
         self._app: web.Application | None = None
@@ -120,6 +127,18 @@ class Emulator:
         return f"http://{host}:{self.port}/v1"
 
     @property
+    def inspector_url(self) -> str | None:
+        """The read-only web inspector to open in a browser (``http://127.0.0.1:8765/``), or
+        ``None`` when it is off.
+
+        Raises:
+            RuntimeError: The emulator is not running.
+        """
+        if not self._inspector:
+            return None
+        return self.base_url[: -len("v1")]
+
+    @property
     def faults(self) -> Faults | None:
         """The faults being injected, or ``None``."""
         return self._injector.faults
@@ -153,6 +172,13 @@ class Emulator:
         await self._store.open()
         try:
             self._app = create_app(self._store, self._config, self._injector)
+            if self._inspector:
+                install_inspector(
+                    self._app,
+                    self._store,
+                    api_key=self._config.api_key,
+                    loopback_only=self._config.loopback_only,
+                )
             # No access log: the emulator runs inside test suites; handle_signals stays with the
             # caller (the CLI installs its own handlers).
             runner = web.AppRunner(
@@ -225,6 +251,11 @@ class ThreadedEmulator:
     def base_url(self) -> str:
         """The URL to give a client (see :attr:`Emulator.base_url`)."""
         return self._emulator.base_url
+
+    @property
+    def inspector_url(self) -> str | None:
+        """The web inspector's address, or ``None`` (see :attr:`Emulator.inspector_url`)."""
+        return self._emulator.inspector_url
 
     @property
     def port(self) -> int:

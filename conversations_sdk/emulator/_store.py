@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     created_at INTEGER NOT NULL,
     metadata TEXT NOT NULL
 );
+-- The inspector lists conversations newest first (ties in the same second by insertion order).
+CREATE INDEX IF NOT EXISTS conversations_by_created ON conversations (created_at);
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -73,6 +75,81 @@ class IdempotencyKey:
     def __init__(self, key: str, fingerprint: str) -> None:
         self.key = key
         self.fingerprint = fingerprint
+
+
+class ConversationFilter:
+    """What the inspector's list is narrowed to: an id prefix and a metadata key and/or value."""
+
+    __slots__ = ("id_prefix", "key", "value")
+
+    def __init__(self, id_prefix: str = "", key: str = "", value: str = "") -> None:
+        self.id_prefix = id_prefix
+        self.key = key
+        self.value = value
+
+    def sql(self) -> tuple[list[str], list[object]]:
+        """Return WHERE clauses (fixed text) and their bound parameters."""
+        where: list[str] = []
+        params: list[object] = []
+        if self.id_prefix:
+            where.append("substr(id, 1, ?) = ?")
+            params += [len(self.id_prefix), self.id_prefix]
+            last = self.id_prefix[-1]
+            if self.id_prefix.isascii() and last != "\x7f":
+                # The same condition as a range of the primary key, which SQLite can search.
+                where.append("id >= ? AND id < ?")
+                params += [self.id_prefix, self.id_prefix[:-1] + chr(ord(last) + 1)]
+        plain_key = (
+            self.key.isascii() and self.key.isprintable() and not {'"', "\\"} & set(self.key)
+        )
+        if self.key and plain_key:
+            # A quoted JSON path reads one key without expanding every pair (json_each); SQLite
+            # matches such paths exactly only for plain ASCII keys, so others take json_each.
+            path = f'$."{self.key}"'
+            if self.value:
+                where.append("json_extract(metadata, ?) = ?")
+                params += [path, self.value]
+            else:
+                where.append("json_type(metadata, ?) IS NOT NULL")
+                params.append(path)
+            return where, params
+        pair = []
+        if self.key:
+            pair.append("key = ?")
+            params.append(self.key)
+        if self.value:
+            pair.append("type = 'text' AND value = ?")
+            params.append(self.value)
+        if pair:
+            where.append(
+                "EXISTS (SELECT 1 FROM json_each(conversations.metadata) "  # noqa: S608
+                f"WHERE {' AND '.join(pair)})"
+            )
+        return where, params
+
+
+class ConversationSummary:
+    """One row of the inspector's list: the conversation, its item count, its page cursor."""
+
+    __slots__ = ("conversation", "cursor", "item_count")
+
+    def __init__(self, cursor: tuple[int, int], conversation: JSONObject, item_count: int) -> None:
+        self.cursor = cursor
+        self.conversation = conversation
+        self.item_count = item_count
+
+
+class ConversationPage:
+    """A page of the inspector's list, newest first, and whether newer or older rows exist."""
+
+    __slots__ = ("has_newer", "has_older", "rows")
+
+    def __init__(
+        self, rows: list[ConversationSummary], *, has_newer: bool, has_older: bool
+    ) -> None:
+        self.rows = rows
+        self.has_newer = has_newer
+        self.has_older = has_older
 
 
 class Transaction:
@@ -181,6 +258,131 @@ class Transaction:
         )
         rows = self._conn.execute(sql, params).fetchall()
         return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+
+    # --- reads for the inspector (the emulator's read-only web page) ---------------------------
+    # Only what the API itself shows: conversations and items, never the idempotency records.
+
+    def list_conversations(
+        self,
+        *,
+        filters: ConversationFilter,
+        limit: int,
+        before: tuple[int, int] | None = None,
+        after: tuple[int, int] | None = None,
+    ) -> ConversationPage:
+        """Return a page of conversations, newest first, with their item counts.
+
+        Pages are keyed by ``(created_at, rowid)``: ``before`` gives the older page after a cursor,
+        ``after`` the newer page before it; without either, the newest conversations.
+        """
+        where, params = filters.sql()
+        newer = after is not None
+        cursor = after if newer else before
+        if cursor is not None:
+            where.append(f"(created_at, rowid) {'>' if newer else '<'} (?, ?)")
+            params += list(cursor)
+        direction = "ASC" if newer else "DESC"
+        # Fixed fragments only (the filter's clauses and the two directions); values are bound.
+        sql = (
+            "SELECT rowid, id, created_at, metadata, "  # noqa: S608
+            "(SELECT COUNT(*) FROM items WHERE items.conversation_id = conversations.id) "
+            f"FROM conversations WHERE {' AND '.join(where) or '1'} "
+            f"ORDER BY created_at {direction}, rowid {direction} LIMIT ?"
+        )
+        rows = self._conn.execute(sql, [*params, limit + 1]).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if newer:
+            rows.reverse()
+        summaries = [
+            ConversationSummary(
+                cursor=(int(r[2]), int(r[0])),
+                conversation={
+                    "id": r[1],
+                    "object": "conversation",
+                    "created_at": r[2],
+                    "metadata": json.loads(r[3]),
+                },
+                item_count=int(r[4]),
+            )
+            for r in rows
+        ]
+        has_newer = more if newer else self._conversation_beyond(filters, summaries, newer=True)
+        has_older = self._conversation_beyond(filters, summaries, newer=False) if newer else more
+        if not summaries and cursor is not None:
+            # Past the end (rows deleted since the link was made): the other way may hold some.
+            has_newer = has_older = False
+        return ConversationPage(summaries, has_newer=has_newer, has_older=has_older)
+
+    def _conversation_beyond(
+        self, filters: ConversationFilter, page: list[ConversationSummary], *, newer: bool
+    ) -> bool:
+        if not page:
+            return False
+        where, params = filters.sql()
+        edge = page[0].cursor if newer else page[-1].cursor
+        where.append(f"(created_at, rowid) {'>' if newer else '<'} (?, ?)")
+        sql = f"SELECT 1 FROM conversations WHERE {' AND '.join(where)} LIMIT 1"  # noqa: S608
+        return self._conn.execute(sql, [*params, *edge]).fetchone() is not None
+
+    def count_conversations(self, filters: ConversationFilter) -> int:
+        """Return how many conversations match ``filters``."""
+        where, params = filters.sql()
+        sql = f"SELECT COUNT(*) FROM conversations WHERE {' AND '.join(where) or '1'}"  # noqa: S608
+        return int(self._conn.execute(sql, params).fetchone()[0])
+
+    def count_items(self, conversation_id: str) -> int:
+        """Return how many items a conversation holds."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM items WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def items_page(
+        self,
+        conversation_id: str,
+        *,
+        limit: int,
+        after_seq: int | None = None,
+        before_seq: int | None = None,
+    ) -> tuple[list[JSONObject], int, bool]:
+        """Return up to ``limit`` items in conversation order, how many precede them, and whether
+        more follow.
+
+        With ``before_seq``, the items just before that position; otherwise those after
+        ``after_seq`` (from the start when ``None``).
+        """
+        if before_seq is not None:
+            rows = self._conn.execute(
+                "SELECT seq, body FROM items WHERE conversation_id = ? AND seq < ? "
+                "ORDER BY seq DESC LIMIT ?",
+                (conversation_id, before_seq, limit),
+            ).fetchall()[::-1]
+        else:
+            rows = self._conn.execute(
+                "SELECT seq, body FROM items WHERE conversation_id = ? AND seq > ? "
+                "ORDER BY seq ASC LIMIT ?",
+                (conversation_id, -1 if after_seq is None else after_seq, limit),
+            ).fetchall()
+        if not rows:
+            return [], 0, False
+        offset, following = self._conn.execute(
+            "SELECT COALESCE(SUM(seq < ?), 0), COALESCE(SUM(seq > ?), 0) "
+            "FROM items WHERE conversation_id = ?",
+            (rows[0][0], rows[-1][0], conversation_id),
+        ).fetchone()
+        return [json.loads(r[1]) for r in rows], int(offset), following > 0
+
+    def item_texts(
+        self, conversation_id: str, *, after_seq: int, limit: int
+    ) -> list[tuple[int, str]]:
+        """Return ``(seq, stored JSON text)`` of items after ``after_seq``, in order (exports)."""
+        rows = self._conn.execute(
+            "SELECT seq, body FROM items WHERE conversation_id = ? AND seq > ? "
+            "ORDER BY seq ASC LIMIT ?",
+            (conversation_id, after_seq, limit),
+        ).fetchall()
+        return [(int(r[0]), str(r[1])) for r in rows]
 
 
 class Store:
