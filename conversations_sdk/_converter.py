@@ -957,7 +957,7 @@ def _warn_once(seen: Mapping[tuple[str, str, str], str]) -> None:
     for (model, field, got), expected in new:
         # Never the value: it may be private. The object's validation_issues say where.
         logger.warning(
-            "response did not match the spec: %s%s is %s, expected %s; read anyway (kept as "
+            "a body did not match the spec: %s%s is %s, expected %s; read anyway (kept as "
             "sent, None if missing; see validation_issues; logged once per process)",
             model,
             f".{field}" if field else "",

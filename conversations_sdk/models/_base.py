@@ -8,7 +8,7 @@ so that ``unstructure(structure(body)) == body`` holds for every body.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 
@@ -40,6 +40,9 @@ class _Tolerance:
     kept: frozenset[str] = frozenset()
 
 
+_M = TypeVar("_M", bound="_Model")
+
+
 @attrs.frozen(kw_only=True)
 class _Model:
     """Base of every spec model.
@@ -66,6 +69,33 @@ class _Model:
     def request_id(self) -> str | None:
         """The ``x-request-id`` of the response this object came from (``None`` if built locally)."""
         return self._request_id
+
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any], *, strict: bool = False) -> _M:
+        """Read the model from its wire form (a decoded JSON object), as a response is read.
+
+        ``Model.from_dict(obj.to_dict())`` gives back an equal object, and its wire form is the
+        same JSON, nulls, unknown fields and number types included.
+
+        Args:
+            data: The JSON object.
+            strict: Raise for anything that does not match the spec. By default what does not
+                fit is kept as given and listed in :attr:`validation_issues`.
+
+        Returns:
+            The model.
+
+        Raises:
+            ResponseValidationError: ``data`` is not a JSON object, or (``strict``) does not
+                match the spec; the message lists every bad field by JSON path.
+        """
+        from .._converter import structure_response
+
+        body: object = data
+        if type(body) is not dict and isinstance(body, Mapping):
+            body = dict(body)  # a read-only mapping: the reader wants JSON's own dict
+        result: _M = structure_response(body, cls, strict=strict)
+        return result
 
     @property
     def validation_issues(self) -> tuple[ValidationIssue, ...]:
