@@ -392,9 +392,9 @@ class Generator:
             "does not know yet are kept in each model's ``extra`` mapping.",
             '"""',
             "",
-            "from ._base import UnknownContent, UnknownItem, UnknownObject",
+            "from ._base import UnknownContent, UnknownItem, UnknownObject, ValidationIssue",
         ]
-        names = ["UnknownContent", "UnknownItem", "UnknownObject"]
+        names = ["UnknownContent", "UnknownItem", "UnknownObject", "ValidationIssue"]
         for module in sorted(MODULES):  # import order is isort's, not the dependency order
             exported = sorted(
                 [n for n, c in self.classes.items() if c["module"] == module]
