@@ -82,7 +82,7 @@ class OutputTextContent(_Model):
     type: Literal["output_text"] = "output_text"
     text: str
     annotations: Sequence[Annotation]
-    logprobs: Sequence[LogProb]
+    logprobs: Sequence[LogProb] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -288,8 +288,8 @@ class ComputerScreenshotContent(_Model):
     """
 
     type: Literal["computer_screenshot"] = "computer_screenshot"
-    image_url: str | None
-    file_id: str | None
+    image_url: str | None = None
+    file_id: str | None = None
     detail: ImageDetail | str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 

@@ -383,7 +383,7 @@ class ImageGenToolCall(_Model):
     type: Literal["image_generation_call"] = "image_generation_call"
     id: str
     status: Literal["in_progress", "completed", "generating", "failed"] | str
-    result: str | None
+    result: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -449,7 +449,7 @@ class DoubleClickAction(_Model):
     type: Literal["double_click"] = "double_click"
     x: int
     y: int
-    keys: Sequence[str] | None
+    keys: Sequence[str] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -655,7 +655,7 @@ class ToolSearchCall(_Model):
 
     type: Literal["tool_search_call"] = "tool_search_call"
     id: str
-    call_id: str | None
+    call_id: str | None = None
     execution: ToolSearchExecutionType | str
     arguments: Any
     status: FunctionCallStatus | str
@@ -679,7 +679,7 @@ class ToolSearchOutput(_Model):
 
     type: Literal["tool_search_output"] = "tool_search_output"
     id: str
-    call_id: str | None
+    call_id: str | None = None
     execution: ToolSearchExecutionType | str
     tools: Sequence[Tool]
     status: FunctionCallOutputStatusEnum | str
@@ -807,8 +807,10 @@ class CodeInterpreterToolCall(_Model):
     id: str
     status: Literal["in_progress", "completed", "incomplete", "interpreting", "failed"] | str
     container_id: str
-    code: str | None
-    outputs: Sequence[CodeInterpreterOutputLogs | CodeInterpreterOutputImage | UnknownObject] | None
+    code: str | None = None
+    outputs: (
+        Sequence[CodeInterpreterOutputLogs | CodeInterpreterOutputImage | UnknownObject] | None
+    ) = None
 
 
 @attrs.frozen(kw_only=True)
@@ -923,7 +925,7 @@ class FunctionShellCall(_Model):
     status: FunctionShellCallStatus | str
     environment: (
         LocalEnvironmentResource | ContainerReferenceResource | UnknownObject | UnknownObject | None
-    )
+    ) = None
     created_by: str | None = None
 
 
@@ -939,8 +941,8 @@ class FunctionShellAction(_Model):
     """
 
     commands: Sequence[str]
-    timeout_ms: int | None
-    max_output_length: int | None
+    timeout_ms: int | None = None
+    max_output_length: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -992,7 +994,7 @@ class FunctionShellCallOutput(_Model):
     caller: ToolCallCaller | None = None
     status: FunctionShellCallOutputStatusEnum | str
     output: Sequence[FunctionShellCallOutputContent]
-    max_output_length: int | None
+    max_output_length: int | None = None
     created_by: str | None = None
 
 

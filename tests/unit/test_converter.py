@@ -201,8 +201,8 @@ def test_recursive_filters_round_trip() -> None:
         pytest.param({**MESSAGE, "id": 5}, "$.id", id="int-for-str"),
         pytest.param({**MESSAGE, "content": "hi"}, "$.content", id="str-for-array"),
         pytest.param(
-            {**MESSAGE, "content": [{"type": "output_text", "text": "x", "annotations": []}]},
-            "$.content[0].logprobs",
+            {**MESSAGE, "content": [{"type": "output_text", "text": "x", "logprobs": []}]},
+            "$.content[0].annotations",
             id="missing-nested",
         ),
         pytest.param({**MESSAGE, "type": "message", "id": None}, "$.id", id="null-required"),
