@@ -929,6 +929,13 @@ def _prefixed(issues: Any, step: str) -> list[ValidationIssue]:
 
 
 _NO_ISSUES: tuple[ValidationIssue, ...] = ()
+
+
+def _REPAIR(value: Any) -> Any:
+    """A marker entry: no strict reader to try first (lists), repair directly."""
+    raise NotImplementedError
+
+
 _Result = tuple[Any, Any, bool]  # value, its issues (paths from the value), cannot-be-built
 
 
@@ -972,7 +979,6 @@ class _Tolerant:
     def __init__(self, converter: cattrs.Converter, fast: _FastPaths) -> None:
         self._converter = converter
         self._fast = fast
-        self._hooks: dict[Any, _StructureHook] = {}
         self._entry: dict[Any, Callable[[Any], Any]] = {}
         # model -> [(name, type, required, null allowed)]
         self._plans: dict[type, list[tuple[str, Any, bool, bool]]] = {}
@@ -980,21 +986,12 @@ class _Tolerant:
 
     def structure(self, body: dict[str, Any], cl: Any) -> Any:
         """Read ``body`` as ``cl``: the fast path, or a lenient rebuild that records issues."""
-        entry = self._entry.get(cl)
-        if entry is None:
-            if _is_model(cl) or (_is_union(cl) and any(_is_model(m) for m in get_args(cl))):
-                entry = self._fast.function(cl)
-            else:
-                hook = self._converter.get_structure_hook(cl)
-
-                def entry(value: Any, hook: _StructureHook = hook, cl: Any = cl) -> Any:
-                    return hook(value, cl)
-
-            self._entry[cl] = entry
-        try:
-            return entry(body)
-        except Exception:  # noqa: S110 - the careful path below decides, and records why
-            pass
+        entry = self._entry.get(cl) or self._make_entry(cl)
+        if entry is not _REPAIR:
+            try:
+                return entry(body)
+            except Exception:  # noqa: S110 - the careful path below decides, and records why
+                pass
         reading = _Reading(getattr(cl, "__name__", "response"))
         value, issues, _ = self.repair(cl, body, reading)
         if issues:
@@ -1005,17 +1002,30 @@ class _Tolerant:
 
     # -- one value ------------------------------------------------------------------------------
 
-    def _hook(self, cl: Any) -> _StructureHook:
-        hook = self._hooks.get(cl)
-        if hook is None:
-            hook = self._hooks[cl] = self._converter.get_structure_hook(cl)
-        return hook
+    def _make_entry(self, cl: Any) -> Callable[[Any], Any]:
+        """The strict reader of ``cl`` tried first: the generated fast path for models and their
+        unions (it gives up at once on anything odd, where the detailed hooks would build an
+        error first), the strict hook for the rest; lists are repaired element by element."""
+        entry: Callable[[Any], Any]
+        if _is_sequence(cl):
+            entry = _REPAIR
+        elif _is_model(cl) or (_is_union(cl) and any(_is_model(m) for m in get_args(cl))):
+            entry = self._fast.function(cl)
+        else:
+            hook = self._converter.get_structure_hook(cl)
+
+            def entry(value: Any, hook: _StructureHook = hook, cl: Any = cl) -> Any:
+                return hook(value, cl)
+
+        self._entry[cl] = entry
+        return entry
 
     def value(self, cl: Any, value: Any, reading: _Reading) -> _Result:
-        """``value`` as ``cl``: the strict hook's result if it accepts it, else a repair."""
-        if not _is_sequence(cl):  # a list is repaired element by element, never twice
+        """``value`` as ``cl``: the strict reader's result if it accepts it, else a repair."""
+        entry = self._entry.get(cl) or self._make_entry(cl)
+        if entry is not _REPAIR:
             try:
-                return self._hook(cl)(value, cl), _NO_ISSUES, False
+                return entry(value), _NO_ISSUES, False
             except Exception:  # noqa: S110 - repaired below
                 pass
         return self.repair(cl, value, reading)
