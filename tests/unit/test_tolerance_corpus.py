@@ -815,3 +815,16 @@ def test_from_dict_round_trips_and_is_strict_on_request() -> None:
         m.Conversation.from_dict(body, strict=True)
     with pytest.raises(ResponseValidationError):
         m.Conversation.from_dict([], strict=False)  # type: ignore[arg-type]
+
+
+def test_leniently_read_objects_pickle_and_copy_with_their_issues() -> None:
+    """Issues, kept values and the exact wire form survive pickling and deep copies."""
+    import pickle
+
+    body = page(changed(MSG, status=None, content="x"), changed(USER, id=3), first_id=None)
+    result = m.ConversationItemList.from_dict(body)
+    for clone in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):  # noqa: S301
+        assert clone == result
+        assert clone.validation_issues == result.validation_issues
+        assert clone.data[0].reason == result.data[0].reason
+        assert _exact(CONVERTER.unstructure(clone)) == _exact(body)
