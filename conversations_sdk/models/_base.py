@@ -18,15 +18,15 @@ __all__ = ["UnknownContent", "UnknownItem", "UnknownObject", "ValidationIssue"]
 class ValidationIssue(NamedTuple):
     """One place where a response did not match the spec, as recorded by the tolerant reader.
 
-    Attributes:
-        path: Where, as a JSON path from the object holding the issue (``$.content[0].text``).
-        expected: What the spec promises there (``"an integer"``, ``"present"``).
-        got: What kind of value came instead (``"a string"``, ``"missing"``, ``"null"``); never
-            the value itself, which may be private.
+    A named tuple ``(path, expected, got)``.
     """
 
+    #: Where, as a JSON path from the object holding the issue (``$.content[0].text``).
     path: str
+    #: What the spec promises there (``"an integer"``, ``"present"``).
     expected: str
+    #: What kind of value came instead (``"a string"``, ``"missing"``, ``"null"``); never the
+    #: value itself, which may be private.
     got: str
 
 
@@ -176,7 +176,7 @@ class UnknownContent(_Unknown):
         raw: The complete payload, as received.
         reason: Why a part of a known ``type`` could not be built as its class; ``None`` for a
             type this SDK does not know. A part with a string ``text`` still exposes it as
-            :attr:`text`.
+            ``text``.
     """
 
 
