@@ -13,9 +13,13 @@ It owns these wire rules and nothing else (no I/O, no HTTP):
 * **request bodies** — :func:`unstructure_body` drops ``NOT_GIVEN`` keys and keeps ``None`` as
   ``null``, so ``update(metadata=None)`` sends ``{"metadata": null}``.
 
-Structuring is strict about JSON types (a string where an integer belongs is an error, not coerced),
-and :func:`structure_response` turns any failure into :class:`ResponseValidationError` whose message
-lists each bad field by path (``$.data[3].content[0].text``).
+The converter's hooks are strict about JSON types (a string where an integer belongs is an error,
+not coerced; an integral float such as ``1.0`` is an integer, as in JSON Schema, and stays a float).
+:func:`structure_response` uses them as they are with ``strict=True``, turning any failure into
+:class:`ResponseValidationError` whose message lists each bad field by path
+(``$.data[3].content[0].text``). By default it reads a JSON object body leniently instead
+(``_Tolerant``): what does not fit is kept as sent, never coerced, and listed in the result's
+``validation_issues``; the generated unstructure functions send such objects back exactly as read.
 
 Each model is structured by a function generated for it on first use (``_FastPaths``): straight-line
 code for well-formed bodies, which hands over to the detailed field-by-field hooks on any doubt, so
