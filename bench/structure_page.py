@@ -7,6 +7,10 @@ one run, so the ratios compare like with like on a noisy machine:
 * ``json.loads`` + ``structure_response`` on a messages-only page and on the mixed page (the page
   the main benchmark serves: user/assistant messages, function calls and their outputs);
 * ``CONVERTER.unstructure`` of the structured mixed page (what sending it back would cost);
+* the mixed page read strictly (``strict=True``), and with one deviation in its middle item read
+  leniently (the default): a ``null`` status (``1 odd item``), or a ``content`` that is a string,
+  so the item becomes ``UnknownItem`` (``1 broken item``) — issue 13's "a page with one deviation
+  costs at most a few times a clean one";
 
 each the median over ``--repeats`` samples of CPU (thread) time per page, a sample being a batch of
 ``--batch`` pages. The rounds interleave the measurements, so a busy minute slows them all alike.
@@ -53,10 +57,20 @@ def _per_page(fn: Callable[[], object], batch: int) -> float:
     return (time.thread_time() - start) / batch * 1e6
 
 
+def _with_deviation(page: bytes, **changes: Any) -> bytes:
+    """The page with its middle message changed (keys set to the given values)."""
+    body = json.loads(page)
+    middle = next(i for i in body["data"][50:] if i["type"] == "message")
+    middle.update(changes)
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 def measure(repeats: int, batch: int) -> dict[str, float]:
     """Median µs per page of each measurement, sampled round-robin."""
     mixed = _payloads.page_bytes(100)
     messages = messages_page(100)
+    odd = _with_deviation(mixed, status=None)
+    broken = _with_deviation(mixed, content="not a list")
     page = structure_response(json.loads(mixed), ConversationItemList)
     assert CONVERTER.unstructure(page) == json.loads(mixed)  # the benchmark measures a round trip
     cases: dict[str, Callable[[], Any]] = {
@@ -65,6 +79,11 @@ def measure(repeats: int, batch: int) -> dict[str, float]:
             json.loads(messages), ConversationItemList
         ),
         "structure mixed": lambda: structure_response(json.loads(mixed), ConversationItemList),
+        "strict mixed": lambda: structure_response(
+            json.loads(mixed), ConversationItemList, strict=True
+        ),
+        "structure 1 odd item": lambda: structure_response(json.loads(odd), ConversationItemList),
+        "structure 1 broken": lambda: structure_response(json.loads(broken), ConversationItemList),
         "unstructure mixed": lambda: CONVERTER.unstructure(page),
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}

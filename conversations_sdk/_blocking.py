@@ -44,7 +44,7 @@ from typing import (
 
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
-from ._pagination import AsyncPager
+from ._pagination import AsyncPager, page_items
 from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
 from ._resources.items import AsyncItems, AsyncItemsWithRawResponse
 from ._wire import RawResponse
@@ -537,7 +537,7 @@ class Pager(Generic[_T]):
     def __iter__(self) -> Iterator[_T]:
         """Yield every item of every page, in the order the API returns them."""
         for page in self.pages():
-            yield from cast("list[_T]", page.data)
+            yield from cast("list[_T]", page_items(page))
 
     def pages(self) -> Iterator[ConversationItemList]:
         """Yield each page (``data``, ``first_id``, ``last_id``, ``has_more``), fetching lazily.
@@ -709,6 +709,8 @@ class Client:
             client's loop is private. Pass your own session to :class:`AsyncClient` instead.
         max_response_size: Largest response body accepted, in bytes (default 32 MiB).
         connection_limit: Connection pool size (default 1000).
+        strict: Raise ``ResponseValidationError`` for a response that does not match the spec,
+            instead of reading it leniently (see :class:`AsyncClient`).
 
     Raises:
         InvalidRequestError: A setting is out of range, or ``session`` was given.
@@ -770,6 +772,11 @@ class Client:
     def timeout(self) -> aiohttp.ClientTimeout:
         """Default per-attempt timeout."""
         return self._async_client.timeout
+
+    @property
+    def strict(self) -> bool:
+        """Whether responses that do not match the spec raise (instead of being read leniently)."""
+        return self._async_client.strict
 
     @property
     def _async_client(self) -> AsyncClient:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import aiohttp
 import attrs
 
+from ._converter import NO_CONTENT
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -159,6 +160,7 @@ class ClientOptions:
     default_query: Mapping[str, object]
     max_response_size: int
     connection_limit: int
+    strict: bool = False
 
 
 class _State(enum.Enum):
@@ -189,6 +191,10 @@ class AsyncClient:
         max_response_size: Largest response body accepted, in bytes, after decompression
             (default 32 MiB).
         connection_limit: Connection pool size of the session this client creates (default 1000).
+        strict: Raise :class:`ResponseValidationError` for any response that does not match the
+            spec. Off by default: a JSON object body never fails a call because of a field's
+            value; what does not fit is kept as sent and listed in ``validation_issues``. Each
+            method also takes ``strict=`` for one call.
 
     Raises:
         InvalidRequestError: A setting is out of range.
@@ -209,6 +215,7 @@ class AsyncClient:
         session: aiohttp.ClientSession | None = None,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
+        strict: bool = False,
     ) -> None:
         if isinstance(max_response_size, bool) or max_response_size <= 0:
             raise InvalidRequestError(
@@ -237,6 +244,7 @@ class AsyncClient:
             default_query=dict(default_query or {}),
             max_response_size=max_response_size,
             connection_limit=connection_limit,
+            strict=bool(strict),
         )
         self._budget = RetryBudget(self._options.retry.budget, self._options.retry.budget_refill)
         self._transport = Transport(
@@ -283,6 +291,11 @@ class AsyncClient:
     def timeout(self) -> aiohttp.ClientTimeout:
         """Default per-attempt timeout."""
         return self._options.timeout
+
+    @property
+    def strict(self) -> bool:
+        """Whether responses that do not match the spec raise (instead of being read leniently)."""
+        return self._options.strict
 
     @property
     def is_closed(self) -> bool:
@@ -376,7 +389,7 @@ class AsyncClient:
         method: str,
         path: str,
         *,
-        cast: Callable[[Any, str | None], _T],
+        cast: Callable[[Any, str | None, bool], _T],
         query: Iterable[tuple[str, object]] = (),
         body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str] | None = None,
@@ -385,14 +398,15 @@ class AsyncClient:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> RawResponse[_T]:
         """Send one API call, retrying as the rules allow, and structure the final response.
 
         Args:
             method: The HTTP method.
             path: The path below the base URL, already encoded by ``_wire.build_path``.
-            cast: Turns the decoded JSON and the request id into the result (raising
-                ResponseValidationError).
+            cast: Turns the decoded JSON (``NO_CONTENT`` for a 204 without a body), the request
+                id and the strictness into the result (raising ResponseValidationError).
             query: The method's query parameters, in order.
             body: The method's JSON body, if it has one.
             extra_headers: Headers that override every other header.
@@ -401,6 +415,7 @@ class AsyncClient:
             timeout: This call's per-attempt timeout, instead of the client's.
             max_retries: This call's retry count, instead of the client's.
             idempotency_key: The key of a POST/DELETE; generated once per call when not given.
+            strict: This call's strictness, instead of the client's.
 
         Returns:
             The final response with its structured object.
@@ -493,7 +508,15 @@ class AsyncClient:
                 )
             if 200 <= response.status < 300:
                 self._budget.record_success()
-                parsed = cast(decode_json(response.body, request_id=request_id), request_id)
+                content = response.body
+                decoded = (
+                    NO_CONTENT
+                    if response.status == 204 and not content
+                    else decode_json(content, request_id=request_id)
+                )
+                parsed = cast(
+                    decoded, request_id, options.strict if isinstance(strict, NotGiven) else strict
+                )
                 _attach_request_id(parsed, request_id)
                 raw = RawResponse(
                     status_code=response.status,

@@ -13,9 +13,13 @@ It owns these wire rules and nothing else (no I/O, no HTTP):
 * **request bodies** — :func:`unstructure_body` drops ``NOT_GIVEN`` keys and keeps ``None`` as
   ``null``, so ``update(metadata=None)`` sends ``{"metadata": null}``.
 
-Structuring is strict about JSON types (a string where an integer belongs is an error, not coerced),
-and :func:`structure_response` turns any failure into :class:`ResponseValidationError` whose message
-lists each bad field by path (``$.data[3].content[0].text``).
+The converter's hooks are strict about JSON types (a string where an integer belongs is an error,
+not coerced; an integral float such as ``1.0`` is an integer, as in JSON Schema, and stays a float).
+:func:`structure_response` uses them as they are with ``strict=True``, turning any failure into
+:class:`ResponseValidationError` whose message lists each bad field by path
+(``$.data[3].content[0].text``). By default it reads a JSON object body leniently instead
+(``_Tolerant``): what does not fit is kept as sent, never coerced, and listed in the result's
+``validation_issues``; the generated unstructure functions send such objects back exactly as read.
 
 Each model is structured by a function generated for it on first use (``_FastPaths``): straight-line
 code for well-formed bodies, which hands over to the detailed field-by-field hooks on any doubt, so
@@ -41,10 +45,18 @@ from cattrs.errors import (
 )
 
 from ._errors import ResponseValidationError
+from ._logging import logger
 from ._params import NotGiven
-from .models._base import _Model, _Unknown
+from .models._base import ValidationIssue, _Model, _Tolerance, _Unknown
 
-__all__ = ["CONVERTER", "make_converter", "structure_response", "unstructure_body"]
+__all__ = [
+    "CONVERTER",
+    "NO_CONTENT",
+    "make_converter",
+    "structure_no_content",
+    "structure_response",
+    "unstructure_body",
+]
 
 _T = TypeVar("_T")
 _StructureHook = Callable[[Any, Any], Any]
@@ -56,13 +68,20 @@ _MAPPINGS = (dict, collections.abc.Mapping)
 _SCALARS = (str, int, float, bool)
 
 
+class _Converter(cattrs.Converter):
+    """A cattrs converter that also carries its tolerant reader (see :class:`_Tolerant`)."""
+
+    __slots__ = ("tolerant",)
+    tolerant: _Tolerant
+
+
 def make_converter() -> cattrs.Converter:
     """Build a converter with every hook this SDK needs.
 
     Returns:
         A new :class:`cattrs.Converter`; tests build their own, the SDK uses :data:`CONVERTER`.
     """
-    converter = cattrs.Converter(detailed_validation=True)
+    converter = _Converter(detailed_validation=True)
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
@@ -77,6 +96,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(_is_model, fast.structure_hook)
     converter.register_unstructure_hook_factory(_is_unknown, lambda _: _unstructure_unknown)
     converter.register_unstructure_hook_factory(_is_model, fast.unstructure_hook)
+    converter.tolerant = _Tolerant(converter, fast)
     return converter
 
 
@@ -121,6 +141,10 @@ def _structure_str(value: Any, _: Any) -> str:
 def _structure_int(value: Any, _: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
+    if type(value) is float and value.is_integer():
+        # 1.0 is an integer to JSON Schema 2020-12 (so to the spec); kept a float so it goes
+        # back out as sent.
+        return value  # type: ignore[return-value]
     raise TypeError(f"expected an integer, got {_json_type(value)}")
 
 
@@ -311,7 +335,9 @@ def _union_hook(cl: Any, converter: cattrs.Converter) -> _StructureHook:
             if bool in numbers:
                 return value
         elif isinstance(value, (int, float)):
-            if int in numbers and isinstance(value, int):
+            if int in numbers and (
+                isinstance(value, int) or (type(value) is float and value.is_integer())
+            ):
                 return value
             if float in numbers:
                 return value
@@ -466,6 +492,7 @@ class _FastPaths:
             "_new": object.__new__,
             "_setattr": object.__setattr__,
             "_hooks": self._unstructure_hooks,
+            "_lenient": lambda o: _unstructure_lenient(converter, o),
         }
 
     # -- hooks ----------------------------------------------------------------------------------
@@ -491,7 +518,11 @@ class _FastPaths:
 
     def _unstructure_function(self, cl: type[_Model]) -> _UnstructureHook:
         fields = _spec_fields(cl)
-        lines = [f"def _u{len(self._ns)}(o):  # {cl.__name__}"]
+        lines = [
+            f"def _u{len(self._ns)}(o):  # {cl.__name__}",
+            "    if o._tolerance is not None:",  # read leniently: values may be kept as sent
+            "        return _lenient(o)",
+        ]
         if any(a.default is None for a in fields):
             lines.append("    nulls = o._explicit_nulls")
         # Leading required fields go in one dict display; keys keep the spec's order.
@@ -853,6 +884,333 @@ def _shadow_class(cl: type[_Model]) -> type | None:
     return shadow
 
 
+# -- the tolerant reader ----------------------------------------------------------------------
+# The real API does not always match its spec. By default a 2xx object body is read leniently:
+# the fast path (and for each nested value, the strict hooks) first, so a well-formed body costs
+# what it always did; where they refuse, the value is rebuilt here, one level at a time, keeping
+# whatever does not fit exactly as sent and recording where, so nothing is lost or altered.
+
+
+def _expected(cl: Any) -> str:
+    """What the spec promises for ``cl``, in words (spec constants only, never body values)."""
+    if cl is Any:
+        return "any JSON value"
+    if _is_union(cl):
+        parts: list[str] = []
+        for member in get_args(cl):
+            text = _expected(member)
+            if text not in parts:
+                parts.append(text)
+        return " or ".join(parts)
+    if _is_literal(cl):
+        return "one of " + ", ".join(repr(v) for v in get_args(cl))
+    if _is_model(cl) or _is_unknown(cl) or _is_mapping(cl):
+        return "an object"
+    if _is_sequence(cl):
+        return "an array"
+    return {str: "a string", int: "an integer", float: "a number", bool: "a boolean"}.get(
+        cl, "null" if cl is _NoneType else getattr(cl, "__name__", str(cl))
+    )
+
+
+def _got(cl: Any, value: Any) -> str:
+    if isinstance(value, str) and any(_is_literal(m) for m in (cl, *get_args(cl))):
+        return "an unknown string"  # a new constant: the value is not logged
+    return _json_type(value)
+
+
+def _structural(cl: Any) -> bool:
+    """Whether ``cl`` is a nested structure (object or array), not a scalar."""
+    members = get_args(cl) if _is_union(cl) else (cl,)
+    members = tuple(m for m in members if m is not _NoneType)
+    if any(m in _SCALARS or _is_literal(m) or m is Any for m in members):
+        return False
+    return bool(members)
+
+
+def _prefixed(issues: Any, step: str) -> list[ValidationIssue]:
+    return [ValidationIssue("$" + step + i.path[1:], i.expected, i.got) for i in issues]
+
+
+_NO_ISSUES: tuple[ValidationIssue, ...] = ()
+
+
+def _REPAIR(value: Any) -> Any:
+    """A marker entry: no strict reader to try first (lists), repair directly."""
+    raise NotImplementedError
+
+
+_Result = tuple[Any, Any, bool]  # value, its issues (paths from the value), cannot-be-built
+
+
+class _Reading:
+    """One tolerant read: the (model, field, kind) deviations to log once per process."""
+
+    __slots__ = ("field", "seen")
+
+    def __init__(self, model: str) -> None:
+        self.field = (model, "")
+        self.seen: dict[tuple[str, str, str], str] = {}
+
+    def issue(self, path: str, expected: str, got: str) -> ValidationIssue:
+        self.seen.setdefault((*self.field, got), expected)
+        return ValidationIssue(path, expected, got)
+
+
+_warned: set[tuple[str, str, str]] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(seen: Mapping[tuple[str, str, str], str]) -> None:
+    with _warned_lock:
+        new = [(key, seen[key]) for key in seen if key not in _warned]
+        _warned.update(key for key, _ in new)
+    for (model, field, got), expected in new:
+        # Never the value: it may be private. The object's validation_issues say where.
+        logger.warning(
+            "a body did not match the spec: %s%s is %s, expected %s; read anyway (kept as "
+            "sent, None if missing; see validation_issues; logged once per process)",
+            model,
+            f".{field}" if field else "",
+            got,
+            expected,
+        )
+
+
+class _Tolerant:
+    """The tolerant reader of one converter: never raises for a value inside an object body."""
+
+    def __init__(self, converter: cattrs.Converter, fast: _FastPaths) -> None:
+        self._converter = converter
+        self._fast = fast
+        self._entry: dict[Any, Callable[[Any], Any]] = {}
+        # model -> [(name, type, required, null allowed)]
+        self._plans: dict[type, list[tuple[str, Any, bool, bool]]] = {}
+        self._tags: dict[Any, dict[str | None, list[type[_Model]]]] = {}
+
+    def structure(self, body: dict[str, Any], cl: Any) -> Any:
+        """Read ``body`` as ``cl``: the fast path, or a lenient rebuild that records issues."""
+        entry = self._entry.get(cl) or self._make_entry(cl)
+        if entry is not _REPAIR:
+            try:
+                return entry(body)
+            except Exception:  # noqa: S110 - the careful path below decides, and records why
+                pass
+        reading = _Reading(getattr(cl, "__name__", "response"))
+        value, issues, _ = self.repair(cl, body, reading)
+        if issues:
+            _set_issues(value, tuple(issues))
+        if reading.seen:
+            _warn_once(reading.seen)
+        return value
+
+    # -- one value ------------------------------------------------------------------------------
+
+    def _make_entry(self, cl: Any) -> Callable[[Any], Any]:
+        """The strict reader of ``cl`` tried first: the generated fast path for models and their
+        unions (it gives up at once on anything odd, where the detailed hooks would build an
+        error first), the strict hook for the rest; lists are repaired element by element."""
+        entry: Callable[[Any], Any]
+        if _is_sequence(cl):
+            entry = _REPAIR
+        elif _is_model(cl) or (_is_union(cl) and any(_is_model(m) for m in get_args(cl))):
+            entry = self._fast.function(cl)
+        else:
+            hook = self._converter.get_structure_hook(cl)
+
+            def entry(value: Any, hook: _StructureHook = hook, cl: Any = cl) -> Any:
+                return hook(value, cl)
+
+        self._entry[cl] = entry
+        return entry
+
+    def value(self, cl: Any, value: Any, reading: _Reading) -> _Result:
+        """``value`` as ``cl``: the strict reader's result if it accepts it, else a repair."""
+        entry = self._entry.get(cl) or self._make_entry(cl)
+        if entry is not _REPAIR:
+            try:
+                return entry(value), _NO_ISSUES, False
+            except Exception:  # noqa: S110 - repaired below
+                pass
+        return self.repair(cl, value, reading)
+
+    def repair(self, cl: Any, value: Any, reading: _Reading) -> _Result:
+        """Build what can be built of ``value``; keep the rest as sent, with its issues."""
+        if cl is Any:
+            return value, _NO_ISSUES, False
+        if _is_model(cl) and type(value) is dict:
+            return self.model(cl, value, reading)
+        if _is_union(cl):
+            return self.union(cl, value, reading)
+        if _is_sequence(cl) and type(value) is list:
+            args = get_args(cl)
+            item_type = args[0] if args else Any
+            items: list[Any] = []
+            issues: list[ValidationIssue] = []
+            for index, item in enumerate(value):
+                built, found, _ = self.value(item_type, item, reading)
+                items.append(built)
+                if found:
+                    issues += _prefixed(found, f"[{index}]")
+            return items, issues, False
+        issue = reading.issue("$", _expected(cl), _got(cl, value))
+        return value, (issue,), _structural(cl)
+
+    def union(self, cl: Any, value: Any, reading: _Reading) -> _Result:
+        members = get_args(cl)
+        fallback = next((m for m in members if _is_unknown(m)), None)
+        if type(value) is dict:
+            candidates = self._candidates(cl)
+            if candidates:
+                tag = value.get("type")
+                group = candidates.get(tag) if tag is None or isinstance(tag, str) else None
+                if group:
+                    return self.member(group, value, fallback, reading)
+                if fallback is not None:
+                    return (
+                        fallback(type=tag if isinstance(tag, str) else None, raw=value),
+                        (),
+                        False,
+                    )
+            if any(_is_mapping(m) for m in members):
+                return value, _NO_ISSUES, False
+        elif type(value) is list:
+            sequence = next((m for m in members if _is_sequence(m)), None)
+            if sequence is not None:
+                return self.repair(sequence, value, reading)
+        issue = reading.issue("$", _expected(cl), _got(cl, value))
+        return value, (issue,), _structural(cl)
+
+    def member(
+        self, group: list[type[_Model]], value: dict[str, Any], fallback: Any, reading: _Reading
+    ) -> _Result:
+        """A union member by its tag; one that cannot be built at all becomes ``fallback``."""
+        if len(group) > 1:  # shared tags (input unions): the class naming most keys, as strict
+            group = sorted(group, key=lambda m: sum(k in _field_names(m) for k in value))
+        model = group[-1]
+        built, issues, broken = self.model(model, value, reading)
+        if broken and fallback is not None:
+            reason = "; ".join(f"{i.path}: expected {i.expected}, got {i.got}" for i in issues)
+            tag = value.get("type")
+            unknown = fallback(
+                type=tag if isinstance(tag, str) else None,
+                raw=value,
+                reason=f"not a valid {model.__name__}: {reason}",
+            )
+            object.__setattr__(unknown, "_issues", tuple(issues))
+            return unknown, issues, False
+        return built, issues, False
+
+    def _candidates(self, cl: Any) -> dict[str | None, list[type[_Model]]]:
+        table = self._tags.get(cl)
+        if table is None:
+            table = {}
+            for model in (m for m in get_args(cl) if _is_model(m)):
+                values, optional = _tag_values(model)
+                for tag in values:
+                    table.setdefault(tag, []).append(model)
+                if optional:
+                    table.setdefault(None, []).append(model)
+            self._tags[cl] = table
+        return table
+
+    # -- one object -----------------------------------------------------------------------------
+
+    def _plan(self, cl: type[_Model]) -> list[tuple[str, Any, bool, bool]]:
+        plan = self._plans.get(cl)
+        if plan is None:
+            plan = []
+            for a in _spec_fields(cl):
+                members = get_args(a.type) if _is_union(a.type) else (a.type,)
+                nullable = _NoneType in members or a.type is Any
+                plan.append((a.name, a.type, a.default is not None, nullable))
+            self._plans[cl] = plan
+        return plan
+
+    def model(self, cl: type[_Model], value: dict[str, Any], reading: _Reading) -> _Result:
+        """Build ``cl`` from an object body field by field; never raises for a field's value."""
+        kwargs: dict[str, Any] = {}
+        issues: list[ValidationIssue] = []
+        nulls: list[str] = []
+        absent: list[str] = []
+        kept: list[str] = []
+        broken = False
+        outer = reading.field
+        name = cl.__name__
+        for key, type_, required, nullable in self._plan(cl):
+            reading.field = (name, key)
+            if key not in value:
+                kwargs[key] = None
+                if required:  # read as None, and left out again on the way back
+                    absent.append(key)
+                    issues.append(reading.issue(f"$.{key}", "present", "missing"))
+                continue
+            item = value[key]
+            if item is None:
+                kwargs[key] = None
+                if not required:
+                    nulls.append(key)
+                elif not nullable:
+                    issues.append(reading.issue(f"$.{key}", _expected(type_), "null"))
+                continue
+            built, found, bad = self.value(type_, item, reading)
+            kwargs[key] = built
+            if found:
+                issues += _prefixed(found, f".{key}")
+                if built is item and not _is_scalar(type_):
+                    kept.append(key)  # not built: sent back exactly as received
+                broken = broken or bad
+        reading.field = outer
+        names = self._known(cl)
+        extra = {k: v for k, v in value.items() if k not in names}
+        obj = cl(**kwargs, extra=extra)
+        if nulls:
+            object.__setattr__(obj, "_explicit_nulls", frozenset(nulls))
+        if issues or absent:
+            tolerance = _Tolerance(tuple(issues), frozenset(absent), frozenset(kept))
+            object.__setattr__(obj, "_tolerance", tolerance)
+        return obj, issues, broken
+
+    def _known(self, cl: type[_Model]) -> frozenset[str]:
+        return frozenset(name for name, *_ in self._plan(cl))
+
+
+def _set_issues(obj: Any, issues: tuple[ValidationIssue, ...]) -> None:
+    """Give the object a read returns every issue of its body (paths from ``$``, the body)."""
+    if isinstance(obj, _Model):
+        current = obj._tolerance
+        if current is None:
+            current = _Tolerance(issues)
+        else:
+            current = _Tolerance(issues, current.absent, current.kept)
+        object.__setattr__(obj, "_tolerance", current)
+    elif isinstance(obj, _Unknown):
+        object.__setattr__(obj, "_issues", issues)
+
+
+def _unstructure_lenient(converter: cattrs.Converter, obj: _Model) -> dict[str, Any]:
+    """The wire form of an object the tolerant reader built: exactly the body it was read from."""
+    tolerance = obj._tolerance
+    assert tolerance is not None  # noqa: S101 - the generated caller checked it
+    nulls = obj._explicit_nulls
+    out: dict[str, Any] = {}
+    for a in _spec_fields(type(obj)):
+        name = a.name
+        if name in tolerance.absent:
+            continue
+        value = getattr(obj, name)
+        if value is None:
+            if a.default is not None or name in nulls:
+                out[name] = None
+        elif name in tolerance.kept:
+            out[name] = value
+        else:
+            out[name] = converter.unstructure(value)
+    if obj.extra:
+        out.update(obj.extra)
+    return out
+
+
 # -- the SDK's entry points ---------------------------------------------------------------------
 
 CONVERTER: cattrs.Converter = make_converter()
@@ -866,6 +1224,7 @@ def structure_response(
     *,
     request_id: str | None = None,
     converter: cattrs.Converter = ...,
+    strict: bool = ...,
 ) -> _T: ...
 
 
@@ -876,6 +1235,7 @@ def structure_response(
     *,
     request_id: str | None = None,
     converter: cattrs.Converter = ...,
+    strict: bool = ...,
 ) -> Any: ...
 
 
@@ -885,6 +1245,7 @@ def structure_response(
     *,
     request_id: str | None = None,
     converter: cattrs.Converter = CONVERTER,
+    strict: bool = False,
 ) -> Any:
     """Structure a decoded JSON response body into ``cl``.
 
@@ -894,14 +1255,25 @@ def structure_response(
             ``ConversationItem`` (then the result is typed ``Any``: annotate the variable).
         request_id: The response's ``x-request-id``, carried into the error.
         converter: The converter to use; the SDK's own by default.
+        strict: Raise for any deviation from the spec. By default a JSON object body never
+            raises because of a field's value: what does not fit is kept as sent and listed in
+            the result's ``validation_issues`` (and logged once per kind, without values).
 
     Returns:
         The structured model.
 
     Raises:
-        ResponseValidationError: The body does not have the spec's shape; the message lists every
-            bad field by JSON path, and the body is attached as ``.body``.
+        ResponseValidationError: The body is not a JSON object (or, with ``strict``, does not
+            have the spec's shape); the message lists every bad field by JSON path, and the body
+            is attached as ``.body``.
     """
+    if not strict and type(body) is dict:
+        tolerant: _Tolerant | None = getattr(converter, "tolerant", None)
+        if tolerant is not None:
+            try:
+                return tolerant.structure(body, cl)
+            except Exception:  # noqa: S110 - a model's own __init__ refused: the strict path explains
+                pass
     try:
         return converter.structure(body, cl)
     except (BaseValidationError, TypeError, ValueError, KeyError) as exc:
@@ -919,6 +1291,27 @@ def structure_response(
 
 
 _MAX_ERROR_LINES = 10
+
+
+class _NoContent:
+    def __repr__(self) -> str:
+        return "NO_CONTENT"
+
+
+NO_CONTENT: Any = _NoContent()
+"""What the client passes a structurer for a 204 answer without a body."""
+
+
+def structure_no_content(body: dict[str, Any], cl: Any) -> Any:
+    """The result of a 204 without a body, built from what the call knows (``body``).
+
+    The result records the missing body in its ``validation_issues``, so it is never mistaken
+    for an answer the server sent.
+    """
+    obj = structure_response(body, cl)
+    issue = ValidationIssue("$", "a JSON object body", "no body (HTTP 204)")
+    _set_issues(obj, (issue, *getattr(obj, "validation_issues", ())))
+    return obj
 
 
 def _describe(exc: BaseException, _: Any) -> str:

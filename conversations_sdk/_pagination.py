@@ -13,12 +13,32 @@ from typing import Any, Generic, TypeVar, cast
 from ._errors import ResponseValidationError
 from .models import ConversationItemList
 
-__all__ = ["AsyncPager"]
+__all__ = ["AsyncPager", "page_items"]
 
 _T = TypeVar("_T")
 
 #: Fetches one page: the cursor (``None`` for the first page) in, the page out.
 PageFetcher = Callable[[str | None], Awaitable[ConversationItemList]]
+
+
+def page_items(page: ConversationItemList) -> list[Any]:
+    """The items of a page, for iteration.
+
+    Raises:
+        ResponseValidationError: The page's ``data`` is not an array (read leniently, it is kept
+            as sent), so there are no items to iterate.
+    """
+    data: object = page.data
+    if data is None:  # read leniently: a page without data has no items
+        return []
+    if not isinstance(data, list):
+        raise ResponseValidationError(
+            f"The API sent a page whose data is {type(data).__name__}, not an array; "
+            "its items cannot be read",
+            body={"data": data, "has_more": page.has_more, "last_id": page.last_id},
+            request_id=getattr(page, "_request_id", None),
+        )
+    return data
 
 
 class AsyncPager(Generic[_T]):
@@ -51,17 +71,31 @@ class AsyncPager(Generic[_T]):
             Each page in turn, including empty pages that still point further.
 
         Raises:
-            ResponseValidationError: A page says ``has_more`` but its cursor is missing or did not
-                advance.
+            ResponseValidationError: A page says ``has_more`` but its cursor is missing, not a
+                string or did not advance, or ``has_more`` is not a boolean. (A page without
+                ``has_more`` ends the walk; its ``validation_issues`` record that.)
             APIError: A page request failed (after its retries).
         """
         cursor = self._after
         while True:
             page = await self._fetch(cursor)
             yield page
-            if not page.has_more:
+            has_more: object = page.has_more
+            if has_more is None:
+                # Read leniently, a page without has_more ends the walk; its
+                # validation_issues (and a warning) say has_more was missing.
                 return
-            following = page.last_id or None
+            if type(has_more) is not bool:
+                raise ResponseValidationError(
+                    f"The API sent has_more as {type(has_more).__name__}, not a boolean, after "
+                    f"cursor {cursor!r}; stopping rather than guessing whether more items exist",
+                    body={"has_more": has_more, "last_id": page.last_id},
+                    request_id=getattr(page, "_request_id", None),
+                )
+            if not has_more:
+                return
+            last_id: object = page.last_id
+            following = last_id if isinstance(last_id, str) and last_id else None
             if following is None or following == cursor:
                 raise ResponseValidationError(
                     f"The API reported more items after cursor {cursor!r} but returned "
@@ -74,7 +108,7 @@ class AsyncPager(Generic[_T]):
 
     async def _items(self) -> AsyncIterator[_T]:
         async for page in self.pages():
-            for item in page.data:
+            for item in page_items(page):
                 yield cast("_T", item)
 
     def __aiter__(self) -> AsyncIterator[_T]:

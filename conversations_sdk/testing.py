@@ -16,7 +16,9 @@ Fixtures (each test gets its own emulator, so tests never see each other's data)
     An :class:`~conversations_sdk.AsyncClient` bound to ``emulator``, closed after the test. It is
     an async fixture: it needs pytest-asyncio (used when installed) or anyio's pytest plugin.
 
-Both clients retry with :meth:`RetryPolicy.no_backoff`, so a test of retries never sleeps.
+Both clients retry with :meth:`RetryPolicy.no_backoff`, so a test of retries never sleeps, and
+are strict (``strict=True``): the emulator answers exactly as the spec says, so any deviation is a
+bug worth a failing test rather than a ``validation_issues`` entry.
 
 When a test using these fixtures fails, its report gets a section with the address of the
 emulator's read-only web inspector (``emulator.inspector_url``): the conversations and items the
@@ -78,7 +80,10 @@ def client(emulator: ThreadedEmulator) -> Iterator[Client]:
     from ._retry import RetryPolicy
 
     with Client(
-        api_key=TEST_API_KEY, base_url=emulator.base_url, retry=RetryPolicy.no_backoff()
+        api_key=TEST_API_KEY,
+        base_url=emulator.base_url,
+        retry=RetryPolicy.no_backoff(),
+        strict=True,
     ) as blocking_client:
         yield blocking_client
 
@@ -90,7 +95,10 @@ async def async_client(emulator: ThreadedEmulator) -> AsyncIterator[AsyncClient]
     from ._retry import RetryPolicy
 
     async with AsyncClient(
-        api_key=TEST_API_KEY, base_url=emulator.base_url, retry=RetryPolicy.no_backoff()
+        api_key=TEST_API_KEY,
+        base_url=emulator.base_url,
+        retry=RetryPolicy.no_backoff(),
+        strict=True,
     ) as async_client:
         yield async_client
 

@@ -69,6 +69,28 @@ CLASS_DOCS = {
 }
 # Inline unions worth a public name, keyed by (owner schema, property).
 INLINE_UNIONS = {("Message", "content"): "MessageContent"}
+# Fields the spec requires but the official SDK (openai 3.57) types as optional, because the real
+# API leaves them out: ours are optional too, so reading such an answer is not a deviation.
+# Kept in step by scripts/compare_openai_optional.py (and tests/unit/test_openai_optional.py).
+OPTIONAL_AS_IN_OPENAI: set[tuple[str, str]] = {
+    ("CodeInterpreterToolCall", "code"),
+    ("CodeInterpreterToolCall", "outputs"),
+    ("ComputerScreenshotContent", "file_id"),
+    ("ComputerScreenshotContent", "image_url"),
+    ("DoubleClickAction", "keys"),
+    ("FunctionShellAction", "max_output_length"),
+    ("FunctionShellAction", "timeout_ms"),
+    ("FunctionShellCall", "environment"),
+    ("FunctionShellCallOutput", "max_output_length"),
+    ("FunctionTool", "parameters"),
+    ("FunctionTool", "strict"),
+    ("ImageGenToolCall", "result"),
+    ("OutputTextContent", "logprobs"),
+    ("ToolSearchCall", "call_id"),
+    ("ToolSearchOutput", "call_id"),
+}
+# Fields openai makes optional that stay required here, each with its reason.
+KEPT_REQUIRED: dict[tuple[str, str], str] = {}
 
 
 def load() -> dict[str, Any]:
@@ -305,7 +327,8 @@ class Generator:
             if not key.isidentifier() or keyword.iskeyword(key) or key in RESERVED:
                 raise SystemExit(f"{schema_name}.{key} is not usable as an attribute name")
             field_deps: set[str] = set()
-            is_required = key in required
+            spec_required = key in required
+            is_required = spec_required and (py, key) not in OPTIONAL_AS_IN_OPENAI
             enum = prop.get("enum")
             if key in ("type", "object") and enum and is_required:
                 # The discriminator: known values only, defaulted so building input stays short.
@@ -330,6 +353,7 @@ class Generator:
                     "ann": ann,
                     "default": default,
                     "doc": first_paragraph(prop.get("description")),
+                    "spec_required": spec_required,
                 }
             )
 
@@ -394,9 +418,9 @@ class Generator:
             "does not know yet are kept in each model's ``extra`` mapping.",
             '"""',
             "",
-            "from ._base import UnknownContent, UnknownItem, UnknownObject",
+            "from ._base import UnknownContent, UnknownItem, UnknownObject, ValidationIssue",
         ]
-        names = ["UnknownContent", "UnknownItem", "UnknownObject"]
+        names = ["UnknownContent", "UnknownItem", "UnknownObject", "ValidationIssue"]
         for module in sorted(MODULES):  # import order is isort's, not the dependency order
             exported = sorted(
                 [n for n, c in self.classes.items() if c["module"] == module]
@@ -506,6 +530,24 @@ def indent_doc(lines: list[str]) -> str:
 
 def render_all() -> dict[str, str]:
     """Every generated file, by file name, as the generator writes it (before ``ruff format``)."""
+    gen = generator()
+    docs = {
+        "content": "Content parts of messages and tool outputs: text, images, files, refusals, "
+        "annotations and logprobs.",
+        "tools": "Tool definitions, as carried by ``additional_tools`` and ``tool_search_output`` items.",
+        "items": "Conversation items: every ``type`` the API can return, and the ``ConversationItem`` union.",
+        "conversation": "The conversation object, its deletion receipt, the item list page and the "
+        "error body.",
+        "inputs": "Input shapes accepted by ``conversations.create`` and ``items.create`` "
+        "(``InputItem``), and the two request bodies.",
+    }
+    files = {f"{module}.py": gen.render(module, docs[module]) for module in MODULES}
+    files["__init__.py"] = gen.render_package()
+    return files
+
+
+def generator() -> Generator:
+    """A generator that has read every schema the models are made of."""
     spec = extend_spec(load())
     gen = Generator(spec)
     schemas = gen.schemas
@@ -536,19 +578,7 @@ def render_all() -> dict[str, str]:
         if module == "content":
             prop = schemas["Message"]["properties"]["content"]["items"]
             gen.annotation(prop, "Message", "content", set())
-    docs = {
-        "content": "Content parts of messages and tool outputs: text, images, files, refusals, "
-        "annotations and logprobs.",
-        "tools": "Tool definitions, as carried by ``additional_tools`` and ``tool_search_output`` items.",
-        "items": "Conversation items: every ``type`` the API can return, and the ``ConversationItem`` union.",
-        "conversation": "The conversation object, its deletion receipt, the item list page and the "
-        "error body.",
-        "inputs": "Input shapes accepted by ``conversations.create`` and ``items.create`` "
-        "(``InputItem``), and the two request bodies.",
-    }
-    files = {f"{module}.py": gen.render(module, docs[module]) for module in MODULES}
-    files["__init__.py"] = gen.render_package()
-    return files
+    return gen
 
 
 # =================================================================================================

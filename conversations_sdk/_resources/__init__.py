@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from .._client import _RAW_SINK
-from .._converter import structure_response
+from .._converter import NO_CONTENT, structure_no_content, structure_response
+from .._errors import ResponseValidationError
 from .._pagination import AsyncPager
 from .._wire import RawResponse
 from ..models import ConversationItemList
@@ -88,13 +89,24 @@ async def _first_page(pager: AsyncPager[Any]) -> ConversationItemList:
     return await pager
 
 
-def structurer(cl: type[_T]) -> Callable[[Any, str | None], _T]:
-    """The ``cast`` for ``AsyncClient._request``: decoded JSON and request id in, ``cl`` out.
+def structurer(
+    cl: type[_T], no_content: Callable[[], dict[str, Any]] | None = None
+) -> Callable[[Any, str | None, bool], _T]:
+    """The ``cast`` for ``AsyncClient._request``: decoded JSON, request id, strictness in, ``cl`` out.
 
     For a union alias such as ``ConversationItem``, pass it through ``typing.cast(Any, ...)``.
+    ``no_content`` builds the body a 204 without content stands for (a delete's result); without
+    it, such an answer is an error.
     """
 
-    def structure(body: Any, request_id: str | None) -> _T:
-        return structure_response(body, cl, request_id=request_id)
+    def structure(body: Any, request_id: str | None, strict: bool = False) -> _T:
+        if body is NO_CONTENT:
+            if no_content is None:
+                raise ResponseValidationError(
+                    "the response has no body (HTTP 204)", body="", request_id=request_id
+                )
+            result: _T = structure_no_content(no_content(), cl)
+            return result
+        return structure_response(body, cl, request_id=request_id, strict=strict)
 
     return structure

@@ -20,7 +20,6 @@ __all__ = ["AsyncConversations", "AsyncConversationsWithRawResponse"]
 
 # Built once: a structurer depends only on its class, and a closure per call costs ~0.3 µs.
 _TO_CONVERSATION = structurer(Conversation)
-_TO_DELETED = structurer(ConversationDeletedResource)
 _CONVERSATIONS_PATH = build_path("conversations")
 
 
@@ -57,6 +56,7 @@ class AsyncConversations:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> Conversation:
         """Create a conversation, optionally with its first items.
 
@@ -70,6 +70,7 @@ class AsyncConversations:
             max_retries: This call's number of retries, instead of the client's.
             idempotency_key: The ``Idempotency-Key`` of this call (generated when not given); every
                 retry sends the same one.
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
             The new conversation.
@@ -100,6 +101,7 @@ class AsyncConversations:
             timeout=timeout,
             max_retries=max_retries,
             idempotency_key=idempotency_key,
+            strict=strict,
         )
         return raw.parsed
 
@@ -112,6 +114,7 @@ class AsyncConversations:
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> Conversation:
         """Get a conversation by ID.
 
@@ -122,6 +125,7 @@ class AsyncConversations:
             extra_body: JSON fields sent as a body (rarely useful on a GET).
             timeout: This call's per-attempt timeout, instead of the client's.
             max_retries: This call's number of retries, instead of the client's.
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
             The conversation.
@@ -141,6 +145,7 @@ class AsyncConversations:
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            strict=strict,
         )
         return raw.parsed
 
@@ -155,6 +160,7 @@ class AsyncConversations:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> Conversation:
         """Replace a conversation's metadata.
 
@@ -168,6 +174,7 @@ class AsyncConversations:
             timeout: This call's per-attempt timeout, instead of the client's.
             max_retries: This call's number of retries, instead of the client's.
             idempotency_key: The ``Idempotency-Key`` of this call (generated when not given).
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
             The updated conversation.
@@ -191,6 +198,7 @@ class AsyncConversations:
             timeout=timeout,
             max_retries=max_retries,
             idempotency_key=idempotency_key,
+            strict=strict,
         )
         return raw.parsed
 
@@ -204,6 +212,7 @@ class AsyncConversations:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> ConversationDeletedResource:
         """Delete a conversation (its items are not deleted by the API).
 
@@ -215,9 +224,11 @@ class AsyncConversations:
             timeout: This call's per-attempt timeout, instead of the client's.
             max_retries: This call's number of retries, instead of the client's.
             idempotency_key: The ``Idempotency-Key`` of this call (generated when not given).
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
-            The deletion receipt.
+            The deletion receipt. A 204 answer without a body gives the receipt it stands for
+            (``deleted=True``), with the missing body in its ``validation_issues``.
 
         Raises:
             InvalidRequestError: The ID is empty or a dot segment (nothing was sent).
@@ -228,13 +239,18 @@ class AsyncConversations:
         raw = await self._client._request(
             "DELETE",
             build_path("conversations", ("conversation_id", conversation_id)),
-            cast=_TO_DELETED,
+            # A 204 without a body is success too: the receipt it stands for.
+            cast=structurer(
+                ConversationDeletedResource,
+                lambda: {"object": "conversation.deleted", "deleted": True, "id": conversation_id},
+            ),
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
             idempotency_key=idempotency_key,
+            strict=strict,
         )
         return raw.parsed
 

@@ -77,6 +77,7 @@ class AsyncItems:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> ConversationItemList:
         """Add items to a conversation.
 
@@ -91,6 +92,7 @@ class AsyncItems:
             max_retries: This call's number of retries, instead of the client's.
             idempotency_key: The ``Idempotency-Key`` of this call (generated when not given); every
                 retry sends the same one, so a retried call never adds the items twice.
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
             The added items, as a list page.
@@ -116,6 +118,7 @@ class AsyncItems:
             timeout=timeout,
             max_retries=max_retries,
             idempotency_key=idempotency_key,
+            strict=strict,
         )
         result: ConversationItemList = raw.parsed
         return result
@@ -133,6 +136,7 @@ class AsyncItems:
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> AsyncPager[ConversationItem]:
         """List a conversation's items, page by page (nothing is sent until the pager is used).
 
@@ -150,6 +154,7 @@ class AsyncItems:
             extra_body: JSON fields sent as a body.
             timeout: The per-attempt timeout of each page request.
             max_retries: The number of retries of each page request.
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
             A pager over the items.
@@ -181,6 +186,7 @@ class AsyncItems:
                 extra_body=extra_body,
                 timeout=timeout,
                 max_retries=max_retries,
+                strict=strict,
             )
             page: ConversationItemList = raw.parsed
             return page
@@ -198,6 +204,7 @@ class AsyncItems:
         extra_body: Mapping[str, object] | None = None,
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> ConversationItem:
         """Get one item of a conversation.
 
@@ -210,6 +217,7 @@ class AsyncItems:
             extra_body: JSON fields sent as a body.
             timeout: This call's per-attempt timeout, instead of the client's.
             max_retries: This call's number of retries, instead of the client's.
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
             The item (``UnknownItem`` for a type this SDK version does not know).
@@ -233,6 +241,7 @@ class AsyncItems:
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
+            strict=strict,
         )
         item: ConversationItem = raw.parsed
         return item
@@ -248,6 +257,7 @@ class AsyncItems:
         timeout: Timeout | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
+        strict: bool | NotGiven = NOT_GIVEN,
     ) -> Conversation:
         """Delete one item of a conversation.
 
@@ -260,9 +270,12 @@ class AsyncItems:
             timeout: This call's per-attempt timeout, instead of the client's.
             max_retries: This call's number of retries, instead of the client's.
             idempotency_key: The ``Idempotency-Key`` of this call (generated when not given).
+            strict: Raise for a response that does not match the spec (this call only).
 
         Returns:
-            The parent conversation, as the API returns it.
+            The parent conversation, as the API returns it. A 204 answer without a body gives a
+            conversation of which only ``id`` is known, with the missing body (and fields) in its
+            ``validation_issues``.
 
         Raises:
             InvalidRequestError: An ID is empty or a dot segment (nothing was sent).
@@ -276,13 +289,17 @@ class AsyncItems:
         raw = await self._client._request(
             "DELETE",
             path,
-            cast=_TO_CONVERSATION,
+            # A 204 without a body is success too: the conversation, of which only the ID is known.
+            cast=structurer(
+                Conversation, lambda: {"id": conversation_id, "object": "conversation"}
+            ),
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
             timeout=timeout,
             max_retries=max_retries,
             idempotency_key=idempotency_key,
+            strict=strict,
         )
         conversation: Conversation = raw.parsed
         return conversation

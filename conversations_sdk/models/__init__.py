@@ -8,7 +8,7 @@ as :class:`UnknownItem`, :class:`UnknownContent` and :class:`UnknownObject`, and
 does not know yet are kept in each model's ``extra`` mapping.
 """
 
-from ._base import UnknownContent, UnknownItem, UnknownObject
+from ._base import UnknownContent, UnknownItem, UnknownObject, ValidationIssue
 from .content import (
     Annotation,
     ComputerScreenshotContent,
@@ -446,6 +446,7 @@ __all__ = [
     "UnknownObject",
     "UpdateConversationBody",
     "UrlCitationBody",
+    "ValidationIssue",
     "WaitParam",
     "WebSearchActionFind",
     "WebSearchActionOpenPage",

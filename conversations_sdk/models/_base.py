@@ -9,11 +9,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import attrs
 
-__all__ = ["UnknownContent", "UnknownItem", "UnknownObject"]
+__all__ = ["UnknownContent", "UnknownItem", "UnknownObject", "ValidationIssue"]
+
+
+class ValidationIssue(NamedTuple):
+    """One place where a response did not match the spec, as recorded by the tolerant reader.
+
+    A named tuple ``(path, expected, got)``.
+    """
+
+    #: Where, as a JSON path from the object holding the issue (``$.content[0].text``).
+    path: str
+    #: What the spec promises there (``"an integer"``, ``"present"``).
+    expected: str
+    #: What kind of value came instead (``"a string"``, ``"missing"``, ``"null"``); never the
+    #: value itself, which may be private.
+    got: str
+
+
+@attrs.frozen
+class _Tolerance:
+    # What the tolerant reader did to build one object: its issues (paths from the object),
+    # required fields the body lacked (left out again on the way back), and fields whose value
+    # is kept exactly as sent because it did not fit the field's type.
+    issues: tuple[ValidationIssue, ...]
+    absent: frozenset[str] = frozenset()
+    kept: frozenset[str] = frozenset()
+
+
+_M = TypeVar("_M", bound="_Model")
 
 
 @attrs.frozen(kw_only=True)
@@ -35,6 +63,8 @@ class _Model:
     )
     # Filled by the client after structuring (never by the converter, never sent back).
     _request_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
+    # Set only by the tolerant reader, on objects whose body did not match the spec.
+    _tolerance: _Tolerance | None = attrs.field(init=False, default=None, repr=False, eq=False)
 
     @property
     def request_id(self) -> str | None:
@@ -69,6 +99,42 @@ class _Model:
         """This object as JSON text (:meth:`to_dict`, serialised); compact unless ``indent`` is given."""
         return _dumps(self.to_dict(), indent)
 
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any], *, strict: bool = False) -> _M:
+        """Read the model from its wire form (a decoded JSON object), as a response is read.
+
+        ``Model.from_dict(obj.to_dict())`` gives back an equal object, and its wire form is the
+        same JSON, nulls, unknown fields and number types included.
+
+        Args:
+            data: The JSON object.
+            strict: Raise for anything that does not match the spec. By default what does not
+                fit is kept as given and listed in :attr:`validation_issues`.
+
+        Returns:
+            The model.
+
+        Raises:
+            ResponseValidationError: ``data`` is not a JSON object, or (``strict``) does not
+                match the spec; the message lists every bad field by JSON path.
+        """
+        from .._converter import structure_response
+
+        body: object = data
+        if type(body) is not dict and isinstance(body, Mapping):
+            body = dict(body)  # a read-only mapping: the reader wants JSON's own dict
+        result: _M = structure_response(body, cls, strict=strict)
+        return result
+
+    @property
+    def validation_issues(self) -> tuple[ValidationIssue, ...]:
+        """Where the body this object was read from did not match the spec (empty when it did).
+
+        Paths start at this object (``$``); a page's issues include those of its items.
+        """
+        tolerance = self._tolerance
+        return () if tolerance is None else tolerance.issues
+
     def _repr_html_(self) -> str | None:
         # Jupyter's rich display (chat transcripts); None means "use the plain repr".
         from .._display import html_for
@@ -83,12 +149,26 @@ class _Unknown:
     #: ``if item.kind == "message":`` narrows a union in mypy and pyright (see docs/models.md).
     kind: ClassVar[None] = None
     raw: Mapping[str, Any] = attrs.field(repr=False, hash=False)
+    # Why a payload of a known ``type`` could not be built as its class (None for a new type).
+    reason: str | None = attrs.field(default=None, eq=False)
     _request_id: str | None = attrs.field(init=False, default=None, repr=False, eq=False)
+    _issues: tuple[ValidationIssue, ...] = attrs.field(init=False, default=(), repr=False, eq=False)
 
     @property
     def request_id(self) -> str | None:
         """The ``x-request-id`` of the response this object came from (``None`` if built locally)."""
         return self._request_id
+
+    @property
+    def validation_issues(self) -> tuple[ValidationIssue, ...]:
+        """Why this known ``type`` fell back to an unknown object (empty for a new type)."""
+        return self._issues
+
+    @property
+    def text(self) -> str | None:
+        """The payload's ``text``, when it has a string one (a new kind of text part, say)."""
+        value = self.raw.get("text")
+        return value if isinstance(value, str) else None
 
     def _repr_html_(self) -> str | None:
         from .._display import html_for
@@ -120,6 +200,8 @@ class UnknownItem(_Unknown):
     Attributes:
         type: The item's ``type`` as received, or ``None`` if it had none.
         raw: The complete payload, as received.
+        reason: Why an item of a known ``type`` could not be built as its class (a required
+            nested object was not an object, say); ``None`` for a type this SDK does not know.
     """
 
 
@@ -132,6 +214,9 @@ class UnknownContent(_Unknown):
     Attributes:
         type: The part's ``type`` as received, or ``None`` if it had none.
         raw: The complete payload, as received.
+        reason: Why a part of a known ``type`` could not be built as its class; ``None`` for a
+            type this SDK does not know. A part with a string ``text`` still exposes it as
+            ``text``.
     """
 
 
@@ -144,6 +229,8 @@ class UnknownObject(_Unknown):
     Attributes:
         type: The object's ``type`` as received, or ``None`` if it had none.
         raw: The complete payload, as received.
+        reason: Why an object of a known ``type`` could not be built as its class; ``None`` for
+            a type this SDK does not know.
     """
 
 
@@ -174,5 +261,5 @@ def _dumps(value: Any, indent: int | None) -> str:
 
 
 # Users import these from ``conversations_sdk.models``; reprs, pickles and docs should say so.
-for _cls in (UnknownContent, UnknownItem, UnknownObject):
+for _cls in (UnknownContent, UnknownItem, UnknownObject, ValidationIssue):
     _cls.__module__ = "conversations_sdk.models"

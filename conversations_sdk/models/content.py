@@ -85,7 +85,7 @@ class OutputTextContent(_Model):
     type: Literal["output_text"] = "output_text"
     text: str
     annotations: Sequence[Annotation]
-    logprobs: Sequence[LogProb]
+    logprobs: Sequence[LogProb] | None = None
 
     kind: ClassVar[Literal["output_text"]] = "output_text"
     """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
@@ -321,8 +321,8 @@ class ComputerScreenshotContent(_Model):
     """
 
     type: Literal["computer_screenshot"] = "computer_screenshot"
-    image_url: str | None
-    file_id: str | None
+    image_url: str | None = None
+    file_id: str | None = None
     detail: ImageDetail | str
     prompt_cache_breakpoint: PromptCacheBreakpointConfig | None = None
 

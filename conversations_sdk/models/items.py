@@ -446,7 +446,7 @@ class ImageGenToolCall(_Model):
     type: Literal["image_generation_call"] = "image_generation_call"
     id: str
     status: Literal["in_progress", "completed", "generating", "failed"] | str
-    result: str | None
+    result: str | None = None
     action: Literal["generate", "edit", "auto"] | str | None = None
     background: Literal["transparent", "opaque", "auto"] | str | None = None
     error: ImageGenToolCallError | None = None
@@ -586,7 +586,7 @@ class DoubleClickAction(_Model):
     type: Literal["double_click"] = "double_click"
     x: int
     y: int
-    keys: Sequence[str] | None
+    keys: Sequence[str] | None = None
 
     kind: ClassVar[Literal["double_click"]] = "double_click"
     """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
@@ -822,7 +822,7 @@ class ToolSearchCall(_Model):
 
     type: Literal["tool_search_call"] = "tool_search_call"
     id: str
-    call_id: str | None
+    call_id: str | None = None
     execution: ToolSearchExecutionType | str
     arguments: Any
     status: FunctionCallStatus | str
@@ -849,7 +849,7 @@ class ToolSearchOutput(_Model):
 
     type: Literal["tool_search_output"] = "tool_search_output"
     id: str
-    call_id: str | None
+    call_id: str | None = None
     execution: ToolSearchExecutionType | str
     tools: Sequence[Tool]
     status: FunctionCallOutputStatusEnum | str
@@ -995,8 +995,10 @@ class CodeInterpreterToolCall(_Model):
     id: str
     status: Literal["in_progress", "completed", "incomplete", "interpreting", "failed"] | str
     container_id: str
-    code: str | None
-    outputs: Sequence[CodeInterpreterOutputLogs | CodeInterpreterOutputImage | UnknownObject] | None
+    code: str | None = None
+    outputs: (
+        Sequence[CodeInterpreterOutputLogs | CodeInterpreterOutputImage | UnknownObject] | None
+    ) = None
 
     kind: ClassVar[Literal["code_interpreter_call"]] = "code_interpreter_call"
     """This class's ``type`` tag (``None`` on unknown types): narrows a union in type checkers."""
@@ -1129,7 +1131,7 @@ class FunctionShellCall(_Model):
     status: FunctionShellCallStatus | str
     environment: (
         LocalEnvironmentResource | ContainerReferenceResource | UnknownObject | UnknownObject | None
-    )
+    ) = None
     created_by: str | None = None
 
     kind: ClassVar[Literal["shell_call"]] = "shell_call"
@@ -1148,8 +1150,8 @@ class FunctionShellAction(_Model):
     """
 
     commands: Sequence[str]
-    timeout_ms: int | None
-    max_output_length: int | None
+    timeout_ms: int | None = None
+    max_output_length: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -1207,7 +1209,7 @@ class FunctionShellCallOutput(_Model):
     caller: ToolCallCaller | None = None
     status: FunctionShellCallOutputStatusEnum | str
     output: Sequence[FunctionShellCallOutputContent]
-    max_output_length: int | None
+    max_output_length: int | None = None
     created_by: str | None = None
 
     kind: ClassVar[Literal["shell_call_output"]] = "shell_call_output"

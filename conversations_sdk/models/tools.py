@@ -87,9 +87,9 @@ class FunctionTool(_Model):
     type: Literal["function"] = "function"
     name: str
     description: str | None = None
-    parameters: Mapping[str, Any] | None
+    parameters: Mapping[str, Any] | None = None
     output_schema: Mapping[str, Any] | None = None
-    strict: bool | None
+    strict: bool | None = None
     defer_loading: bool | None = None
     allowed_callers: Sequence[CallableToolAllowedCaller | str] | None = None
 

@@ -26,6 +26,6 @@ def emulator() -> Iterator[ThreadedEmulator]:
 def blocking_client(emulator: ThreadedEmulator) -> Iterator[Client]:
     """A blocking Client on the emulator with zero backoff; closed after the test."""
     with Client(
-        api_key=API_KEY, base_url=emulator.base_url, retry=RetryPolicy.no_backoff()
+        api_key=API_KEY, base_url=emulator.base_url, retry=RetryPolicy.no_backoff(), strict=True
     ) as client:
         yield client

@@ -144,7 +144,7 @@ async def test_dynamic_responses_parse_and_round_trip(
                 return tag, exc
 
     async with AsyncClient(
-        api_key="sk-contract-test", base_url=dynamic_proxy.base_url, max_retries=0
+        api_key="sk-contract-test", base_url=dynamic_proxy.base_url, max_retries=0, strict=True
     ) as client:
         sent = 0
         # Rounds until 200 valid responses were checked; bounded, in case Prism stops generating.

@@ -194,7 +194,9 @@ class Sdk:
 @pytest.fixture
 def blocking_client(static_proxy: RecordingProxy) -> Iterator[Client]:
     """The blocking facade on the static Prism (through the proxy), without retries."""
-    with Client(api_key=API_KEY, base_url=static_proxy.base_url, max_retries=0) as client:
+    with Client(
+        api_key=API_KEY, base_url=static_proxy.base_url, max_retries=0, strict=True
+    ) as client:
         yield client
 
 
@@ -204,7 +206,7 @@ async def sdk(request: pytest.FixtureRequest, static_proxy: RecordingProxy) -> A
     static_proxy.take()
     if request.param == "async":
         async with AsyncClient(
-            api_key=API_KEY, base_url=static_proxy.base_url, max_retries=0
+            api_key=API_KEY, base_url=static_proxy.base_url, max_retries=0, strict=True
         ) as client:
             yield Sdk("async", client, static_proxy)
     else:

@@ -139,7 +139,8 @@ class Hostile:
             ),
             "invalid-json": (_body(b'{"id": "conv_1", '), ResponseValidationError),
             "not-utf8": (_body(b'{"id": "\xff\xfe"}'), ResponseValidationError),
-            "wrong-shape": (_body(b'{"id": 5}'), ResponseValidationError),
+            # An object of the wrong shape is read leniently (issue 13); no object is an error.
+            "not-an-object": (_body(b'[{"id": 5}]'), ResponseValidationError),
             "deep-nesting": (_body(b"[" * 100_000 + b"]" * 100_000), ResponseValidationError),
             "deep-nesting-error": (
                 _body(b"[" * 100_000 + b"]" * 100_000, status=400),

@@ -20,6 +20,8 @@ from conversations_sdk.models import (
     ConversationDeletedResource,
     ConversationItem,
     ConversationItemList,
+    UnknownItem,
+    ValidationIssue,
 )
 
 
@@ -92,3 +94,19 @@ async def errors(client: AsyncClient) -> int | None:
     finally:
         await client.aclose()
     return None
+
+
+async def tolerant_and_strict_reading(client: AsyncClient, conversation_id: str) -> list[str]:
+    strict_client = AsyncClient(api_key="sk-test", strict=True)
+    assert strict_client.strict
+    assert not client.strict
+    conversation: Conversation = await client.conversations.retrieve(conversation_id, strict=True)
+    page: ConversationItemList = await client.conversations.items.list(conversation_id)
+    issues: tuple[ValidationIssue, ...] = page.validation_issues
+    paths = [issue.path for issue in issues] + [got for _, _, got in conversation.validation_issues]
+    restored: Conversation = Conversation.from_dict({"id": "conv_1"}, strict=False)
+    for item in page.data:
+        if isinstance(item, UnknownItem) and item.reason is not None:
+            paths.append(item.reason)
+    await strict_client.aclose()
+    return [*paths, restored.id]

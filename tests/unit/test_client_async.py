@@ -409,12 +409,13 @@ async def test_status_raises_its_class(
 async def test_invalid_success_body_is_a_validation_error(
     client: AsyncClient, mock_api: MockAPI
 ) -> None:
-    """A 200 whose body is not a conversation raises ResponseValidationError with the request id."""
+    """Strict: a 200 whose body is not a conversation raises ResponseValidationError with the
+    request id."""
     mock_api.get(
         BASE_URL + "/conversations/conv_1", payload={"id": 5}, headers={"x-request-id": "req_v"}
     )
     with pytest.raises(ResponseValidationError) as info:
-        await client.conversations.retrieve("conv_1")
+        await client.conversations.retrieve("conv_1", strict=True)
     assert info.value.request_id == "req_v"
 
 

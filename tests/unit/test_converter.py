@@ -76,9 +76,9 @@ def test_unknown_item_in_a_list_page() -> None:
 
 
 def test_known_tag_with_broken_shape_is_an_error_not_unknown() -> None:
-    """A known type with a bad body raises; it is never silently downgraded to UnknownItem."""
+    """Strict: a known type with a bad body raises; it is never silently downgraded to UnknownItem."""
     with pytest.raises(ResponseValidationError):
-        structure_response({"type": "message", "id": "msg_1"}, m.ConversationItem)
+        structure_response({"type": "message", "id": "msg_1"}, m.ConversationItem, strict=True)
 
 
 def test_unknown_content_type_is_kept() -> None:
@@ -201,8 +201,8 @@ def test_recursive_filters_round_trip() -> None:
         pytest.param({**MESSAGE, "id": 5}, "$.id", id="int-for-str"),
         pytest.param({**MESSAGE, "content": "hi"}, "$.content", id="str-for-array"),
         pytest.param(
-            {**MESSAGE, "content": [{"type": "output_text", "text": "x", "annotations": []}]},
-            "$.content[0].logprobs",
+            {**MESSAGE, "content": [{"type": "output_text", "text": "x", "logprobs": []}]},
+            "$.content[0].annotations",
             id="missing-nested",
         ),
         pytest.param({**MESSAGE, "type": "message", "id": None}, "$.id", id="null-required"),
@@ -213,7 +213,7 @@ def test_bad_bodies_raise_response_validation_error_with_paths(
 ) -> None:
     """A body of the wrong shape raises ResponseValidationError naming the field's JSON path."""
     with pytest.raises(ResponseValidationError) as info:
-        structure_response(payload, m.Message, request_id="req_1")
+        structure_response(payload, m.Message, request_id="req_1", strict=True)
     assert path in str(info.value)
     assert info.value.body is payload
     assert info.value.request_id == "req_1"
@@ -229,7 +229,7 @@ def test_error_message_stays_readable_for_a_broken_page() -> None:
         "last_id": "b",
     }
     with pytest.raises(ResponseValidationError) as info:
-        structure_response(page, m.ConversationItemList)
+        structure_response(page, m.ConversationItemList, strict=True)
     message = str(info.value)
     assert "$.data[0].id" in message
     assert "$.data[9].id" in message
@@ -243,6 +243,7 @@ def test_values_are_not_coerced() -> None:
         structure_response(
             {"object": "conversation.deleted", "deleted": "yes", "id": "c"},
             m.ConversationDeletedResource,
+            strict=True,
         )
 
 

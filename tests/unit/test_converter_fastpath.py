@@ -248,6 +248,8 @@ def test_models_with_validators_are_built_through_their_init() -> None:
         count=2, extra={"x": None}
     )
     with pytest.raises(ResponseValidationError, match="count"):
+        structure_response({"count": -1}, _Checked, converter=converter, strict=True)
+    with pytest.raises(ResponseValidationError, match="count"):  # its __init__ refuses either way
         structure_response({"count": -1}, _Checked, converter=converter)
 
 

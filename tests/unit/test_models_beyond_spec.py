@@ -131,9 +131,9 @@ def test_same_fields_as_the_official_sdk() -> None:
 
     assert names(ocu.ResponseConfigurationUpdateItem) == set(
         attrs.fields_dict(m.ConfigurationUpdateItem)
-    ) - {"extra", "_explicit_nulls", "_request_id"}
+    ) - {"extra", "_explicit_nulls", "_request_id", "_tolerance"}
     assert names(oi.ImageGenerationCall) <= set(attrs.fields_dict(m.ImageGenToolCall))
     assert names(oi.ImageGenerationCallError) <= set(attrs.fields_dict(m.ImageGenToolCallError))
     assert names(oi.ImageGenerationCallSvgUsage) == set(
         attrs.fields_dict(m.ImageGenToolCallSvgUsage)
-    ) - {"extra", "_explicit_nulls", "_request_id"}
+    ) - {"extra", "_explicit_nulls", "_request_id", "_tolerance"}
