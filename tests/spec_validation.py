@@ -40,8 +40,8 @@ RESPONSES_SPEC_PATH = ROOT / "spec" / "responses.openapi.yaml"
 _BASE_URI = "urn:conversations-spec"
 
 __all__ = [
-    "ROOT",
     "RESPONSES_SPEC_PATH",
+    "ROOT",
     "SPEC_PATH",
     "load_full_spec",
     "load_spec",

@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import os
 import weakref
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from ._app import DEFAULT_MAX_BODY_BYTES, AppConfig, create_app, mark_closing
 from ._faults import FaultInjector, Faults
+from ._model import Script, coerce_script
 from ._store import Store
 
 __all__ = ["Emulator", "ThreadedEmulator", "is_loopback"]
@@ -52,9 +54,14 @@ class Emulator:
         port: The port to bind; 0 picks a free one (read it back from :attr:`port`).
         faults: Faults to inject from the start (see :class:`Faults`); ``None`` for none.
         max_body_bytes: Request bodies larger than this are refused with 413.
+        script: Replies the stand-in model gives to ``POST /v1/responses``, in order (a list of
+            texts, ``{"function_call": ...}`` or ``{"error": ...}`` objects; see
+            :doc:`/testing-offline`), or a :class:`Script`. Once used up, or without one, the
+            answer is deterministic text derived from the request's input.
 
     Raises:
-        ValueError: ``host`` is not loopback and no ``api_key`` was given.
+        ValueError: ``host`` is not loopback and no ``api_key`` was given, or a scripted reply
+            is malformed (:class:`ScriptError`).
     """
 
     def __init__(
@@ -66,7 +73,9 @@ class Emulator:
         port: int = 0,
         faults: Faults | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        script: Script | Sequence[object] | None = None,
     ) -> None:
+        self._script = coerce_script(script)
         loopback = is_loopback(host)
         if not loopback and not api_key:
             raise ValueError(
@@ -125,6 +134,11 @@ class Emulator:
         return self._injector.faults
 
     @property
+    def script(self) -> Script:
+        """The stand-in model's scripted replies: ``emulator.script.add("Hi!")`` adds one."""
+        return self._script
+
+    @property
     def faults_injected(self) -> int:
         """How many faults were injected since faults were last set."""
         return self._injector.injected
@@ -152,7 +166,7 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         await self._store.open()
         try:
-            self._app = create_app(self._store, self._config, self._injector)
+            self._app = create_app(self._store, self._config, self._injector, self._script)
             # No access log: the emulator runs inside test suites; handle_signals stays with the
             # caller (the CLI installs its own handlers).
             runner = web.AppRunner(
@@ -235,6 +249,11 @@ class ThreadedEmulator:
     def faults_injected(self) -> int:
         """How many faults were injected since faults were last set."""
         return self._emulator.faults_injected
+
+    @property
+    def script(self) -> Script:
+        """The stand-in model's scripted replies (thread-safe: add replies from any thread)."""
+        return self._emulator.script
 
     def set_faults(self, faults: Faults | None) -> None:
         """Start injecting ``faults`` from the next request on (``None`` stops)."""
