@@ -205,6 +205,26 @@ def _context(
     return [item for turn in reversed(chain) for item in turn]
 
 
+def _with_function_defaults(body: JSONObject) -> JSONObject:
+    """Fill what the spec requires of a function tool but the API lets callers omit.
+
+    The API accepts ``{"type": "function", "name": ..., "parameters": ...}`` without ``strict``
+    (which then defaults to true), although the spec marks it required; so does the emulator.
+    """
+    tools = body.get("tools")
+    if not isinstance(tools, list) or not any(
+        isinstance(t, dict) and t.get("type") == "function" for t in tools
+    ):
+        return body
+    filled = [
+        {"strict": True, "parameters": None, **t}
+        if isinstance(t, dict) and t.get("type") == "function"
+        else t
+        for t in tools
+    ]
+    return {**body, "tools": filled}
+
+
 # --- handlers ----------------------------------------------------------------------------------
 
 
@@ -212,7 +232,8 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     """POST /v1/responses"""
     state = _state(request)
     responses = _responses(request)
-    body = await _read_json(request, required=True)
+    sent = await _read_json(request, required=True)
+    body = _with_function_defaults(sent)
     _validate(state, body, responses.create_schema)
     model = body.get("model")
     if not isinstance(model, str) or not model:
@@ -267,7 +288,6 @@ async def create_response(request: web.Request) -> web.StreamResponse:
         "output": [],
         "previous_response_id": previous,
         "store": store,
-        "usage": None,
         **_echoed(state, responses, body),
     }
     planned: dict[str, Any] = {}
@@ -313,7 +333,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             tx.insert_response(final, conversation_id, inputs)
         return 200, final
 
-    status, payload, replayed = await state.store.write(_idempotency(request, body), operation)
+    status, payload, replayed = await state.store.write(_idempotency(request, sent), operation)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     if status != 200:
         await _pause(state, planned.get("delay", 0.0))
@@ -570,8 +590,9 @@ def _events(response: JSONObject) -> Iterator[JSONObject]:
         sequence += 1
         return out
 
-    started = {**response, "status": "in_progress", "output": [], "usage": None}
-    started["completed_at"] = None
+    # The spec's `usage` is not nullable: a response in progress has none yet.
+    started = {k: v for k, v in response.items() if k != "usage"}
+    started.update(status="in_progress", output=[], completed_at=None)
     if response["status"] == "queued":
         started["status"] = "queued"
     yield event("response.created", response=started)
