@@ -82,6 +82,9 @@ _DEFAULTS: Mapping[str, Any] = {
     "top_p": 1.0,
     "truncation": "disabled",
 }
+# Input items that steer the model but are no item of a conversation or of a response's input
+# list (no resource schema has them): accepted, never stored.
+_NOT_STORED = frozenset({"compaction_trigger"})
 # Request fields echoed (when valid for the resource) only if the request set them.
 _ECHO_IF_SET = ("user", "prompt", "prompt_cache_retention")
 
@@ -258,7 +261,11 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     if isinstance(raw_input, str):
         raw_items: list[Any] = [{"type": "message", "role": "user", "content": raw_input}]
     else:
-        raw_items = list(raw_input or [])
+        raw_items = [
+            item
+            for item in raw_input or []
+            if not (isinstance(item, dict) and item.get("type") in _NOT_STORED)
+        ]
     store = body.get("store") is not False
     background = body.get("background") is True
     stream = body.get("stream") is True

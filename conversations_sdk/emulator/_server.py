@@ -135,7 +135,7 @@ class Emulator:
 
     @property
     def script(self) -> Script:
-        """The stand-in model's scripted replies: ``emulator.script.add("Hi!")`` adds one."""
+        """The stand-in model's scripted replies (``emulator.script.add("Hi!")`` adds one)."""
         return self._script
 
     @property
@@ -252,7 +252,7 @@ class ThreadedEmulator:
 
     @property
     def script(self) -> Script:
-        """The stand-in model's scripted replies (thread-safe: add replies from any thread)."""
+        """The stand-in model's scripted replies, thread-safe (add replies from any thread)."""
         return self._emulator.script
 
     def set_faults(self, faults: Faults | None) -> None:

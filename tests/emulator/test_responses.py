@@ -201,6 +201,22 @@ async def test_bad_input_is_a_400_naming_the_parameter(
     assert error["param"].startswith(param), error
 
 
+async def test_a_compaction_trigger_is_accepted_but_not_stored(api: API) -> None:
+    conversation = await api.create_conversation()
+    response = await create(
+        api,
+        model="m",
+        input=[{"role": "user", "content": "hi"}, {"type": "compaction_trigger"}],
+        conversation=conversation["id"],
+    )
+    assert [i["type"] for i in await conversation_items(api, conversation["id"])] == [
+        "message",
+        "message",
+    ]
+    reply = await api.call("GET", f"/responses/{response['id']}/input_items", template=INPUT_ITEMS)
+    assert len(reply.body["data"]) == 1
+
+
 async def test_bad_json_and_wrong_methods_get_the_api_error_shape(api: API) -> None:
     reply = await api.call(
         "POST", RESPONSES, data=b"{not json", headers={"Content-Type": "application/json"}
