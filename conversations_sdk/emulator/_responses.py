@@ -672,6 +672,8 @@ async def _stream(
         headers={
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",
+            # Sent before the handler returns, so the error middleware cannot add it afterwards.
+            "x-request-id": "req_" + secrets.token_hex(16),
             **headers,
         },
     )

@@ -455,12 +455,14 @@ async def test_stream_sends_the_api_event_sequence_one_chunk_per_event(
     emulator: Emulator,
 ) -> None:
     async with aiohttp.ClientSession() as session:
-        events, chunks, _ = await read_stream(
+        events, chunks, reply = await read_stream(
             session,
             "POST",
             emulator.base_url + RESPONSES,
             json={"model": "m", "input": "Please stream these words", "stream": True},
         )
+        assert reply.headers["x-request-id"].startswith("req_")
+        assert reply.headers["Cache-Control"] == "no-cache"
         types = [e["type"] for e in events]
         assert collapse(types) == TEXT_SEQUENCE
         deltas = [e["delta"] for e in events if e["type"] == "response.output_text.delta"]
