@@ -52,7 +52,6 @@ from ._model import (
     Reply,
     Script,
     TextOutput,
-    count_tokens,
     default_reply,
     item_tokens,
 )
@@ -277,8 +276,10 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             code="invalid_value",
         )
     instructions = body.get("instructions")
-    if not isinstance(instructions, str):
-        instructions = None
+    if instructions is not None and not state.validator.is_valid(
+        instructions, responses.properties["instructions"]
+    ):
+        instructions = None  # valid for the request (the spec checked it), not as the resource's
     base: JSONObject = {
         "id": new_id("resp"),
         "object": "response",
@@ -322,7 +323,8 @@ async def create_response(request: web.Request) -> web.StreamResponse:
             return reply.error.status, reply.error.body
         output = _output_items(reply)
         prompt_tokens = sum(item_tokens(i) for i in [*context, *inputs])
-        prompt_tokens += count_tokens(instructions or "")
+        if instructions is not None:
+            prompt_tokens += item_tokens(instructions)
         final = {
             **base,
             "completed_at": int(time.time()),
@@ -348,8 +350,10 @@ async def create_response(request: web.Request) -> web.StreamResponse:
     if background and planned:
         _start_background(request.app, payload["id"], planned, conversation_id)
     if stream:
-        delay = 0.0 if background else planned.get("delay", 0.0)
-        return await _stream(request, _events(payload), headers, delay)
+        if background:
+            # The events of a background response are those of what it becomes.
+            return await _stream(request, _events(await _settled(request, payload)), headers, 0.0)
+        return await _stream(request, _events(payload), headers, planned.get("delay", 0.0))
     if not background:
         await _pause(state, planned.get("delay", 0.0))
     return _json_response(200, payload, headers)
@@ -398,19 +402,24 @@ async def retrieve_response(request: web.Request) -> web.StreamResponse:
     response = await _read_response(request, response_id)
     if not stream:
         return _json_response(200, response)
-    finished = _responses(request).finished.get(response_id)
-    if response["status"] not in FINAL_STATUSES and finished is not None:
-        # Stream what the response becomes: wait for its task (or for the emulator to stop).
-        waiter = asyncio.ensure_future(finished.wait())
-        closing = asyncio.ensure_future(state.closing.wait())
-        try:
-            await asyncio.wait({waiter, closing}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-            closing.cancel()
-        response = await _read_response(request, response_id)
+    response = await _settled(request, response)
     events = (e for e in _events(response) if e["sequence_number"] > starting_after)
     return await _stream(request, events, {}, 0.0)
+
+
+async def _settled(request: web.Request, response: JSONObject) -> JSONObject:
+    """The response once its background task has finished (or the emulator is stopping)."""
+    finished = _responses(request).finished.get(response["id"])
+    if response["status"] in FINAL_STATUSES or finished is None:
+        return response
+    closing = _state(request).closing
+    waiters = {asyncio.ensure_future(finished.wait()), asyncio.ensure_future(closing.wait())}
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    return await _read_response(request, response["id"])
 
 
 async def _read_response(request: web.Request, response_id: str) -> JSONObject:
@@ -599,10 +608,13 @@ def _events(response: JSONObject) -> Iterator[JSONObject]:
 
     # The spec's `usage` is not nullable: a response in progress has none yet.
     started = {k: v for k, v in response.items() if k != "usage"}
-    started.update(status="in_progress", output=[], completed_at=None)
-    if response["status"] == "queued":
-        started["status"] = "queued"
-    yield event("response.created", response=started)
+    started.update(status="in_progress", output=[], completed_at=None, error=None)
+    if response.get("background"):
+        queued = {**started, "status": "queued"}
+        yield event("response.created", response=queued)
+        yield event("response.queued", response=queued)
+    else:
+        yield event("response.created", response=started)
     if response["status"] == "queued":
         return
     yield event("response.in_progress", response=started)
@@ -630,11 +642,12 @@ def _events(response: JSONObject) -> Iterator[JSONObject]:
         else:
             yield event("response.output_item.added", output_index=index, item=item)
             yield event("response.output_item.done", output_index=index, item=item)
+    # A cancelled (or unfinished) response has no terminal event of its own.
     last = {
+        "completed": "response.completed",
         "failed": "response.failed",
         "incomplete": "response.incomplete",
-        "in_progress": None,
-    }.get(response["status"], "response.completed")
+    }.get(response["status"])
     if last is not None:
         yield event(last, response=response)
 

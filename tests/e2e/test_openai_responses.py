@@ -222,3 +222,15 @@ def test_a_background_response_can_be_cancelled(official: Any, emulator: Threade
         time.sleep(0.01)
     assert polled.status == "completed"
     assert polled.output_text == "Soon."
+
+
+def test_a_background_stream_works_with_the_helper(
+    official: Any, emulator: ThreadedEmulator
+) -> None:
+    emulator.script.add({"text": "Worth the wait.", "delay": 0.05})
+    with official.responses.stream(model="m", input="x", background=True) as stream:
+        kinds = [event.type for event in stream]
+        final = stream.get_final_response()
+    assert kinds[:2] == ["response.created", "response.queued"]
+    assert final.output_text == "Worth the wait."
+    assert official.responses.retrieve(final.id).status == "completed"

@@ -593,8 +593,48 @@ async def test_get_with_stream_waits_for_a_background_response(
         events, _, _ = await read_stream(
             session, "GET", f"{emulator.base_url}/responses/{queued['id']}?stream=true"
         )
+    assert collapse([e["type"] for e in events])[:3] == [
+        "response.created",
+        "response.queued",
+        "response.in_progress",
+    ]
     assert events[-1]["type"] == "response.completed"
     assert output_text(events[-1]["response"]) == "Streamed later."
+    for event in events:
+        validate_event(event)
+
+
+async def test_a_streamed_background_create_streams_what_it_becomes(
+    emulator: Emulator,
+) -> None:
+    emulator.script.add({"text": "Background words.", "delay": 0.05})
+    async with aiohttp.ClientSession() as session:
+        events, _, _ = await read_stream(
+            session,
+            "POST",
+            emulator.base_url + RESPONSES,
+            json={"model": "m", "input": "x", "background": True, "stream": True},
+        )
+    assert events[0]["response"]["status"] == "queued"
+    assert events[-1]["type"] == "response.completed"
+    assert output_text(events[-1]["response"]) == "Background words."
+
+
+async def test_a_cancelled_response_replays_without_a_terminal_event(
+    api: API, emulator: Emulator
+) -> None:
+    emulator.script.add({"text": "Never.", "delay": 60})
+    queued = await create(api, model="m", input="x", background=True)
+    await api.call("POST", f"/responses/{queued['id']}/cancel", template=CANCEL)
+    async with aiohttp.ClientSession() as session:
+        events, _, _ = await read_stream(
+            session, "GET", f"{emulator.base_url}/responses/{queued['id']}?stream=true"
+        )
+    assert [e["type"] for e in events] == [
+        "response.created",
+        "response.queued",
+        "response.in_progress",
+    ]
 
 
 # --- storage and idempotency -------------------------------------------------------------------
