@@ -1,14 +1,18 @@
-"""``serve --script FILE``: the stand-in model's replies from a JSON file."""
+"""The served emulator's responses: ``serve --script FILE`` and turns surviving a SIGKILL."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 
+import aiohttp
 import pytest
 from serve_process import ServedEmulator
 
@@ -87,3 +91,64 @@ def test_a_bad_script_file_exits_2_saying_why(tmp_path, content: str | None, mes
     assert result.returncode == 2
     assert "--script" in result.stderr
     assert message in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+async def test_sigkill_mid_turns_loses_no_acknowledged_turn_and_splits_none(tmp_path) -> None:
+    """Turns acknowledged before a SIGKILL are all there after a restart, and every turn is whole:
+    its input and its output were appended in one transaction."""
+    db = tmp_path / "turns.db"
+    served = ServedEmulator(["--port", "0", "--db", str(db)])
+    acked: list[dict] = []
+    enough = asyncio.Event()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        async with session.post(f"{served.base_url}/conversations", json={}) as reply:
+            conversation_id = (await reply.json())["id"]
+
+        async def writer(w: int) -> None:
+            for i in range(10_000):
+                body = {"model": "m", "input": f"w{w} i{i}", "conversation": conversation_id}
+                try:
+                    async with session.post(f"{served.base_url}/responses", json=body) as reply:
+                        response = await reply.json()
+                        assert reply.status == 200, response
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    return  # the server is gone: this turn was never acknowledged
+                acked.append(response)
+                if len(acked) >= 30:
+                    enough.set()
+
+        tasks = [asyncio.create_task(writer(w)) for w in range(8)]
+        await asyncio.wait_for(enough.wait(), 60)
+        served.process.send_signal(signal.SIGKILL)
+        await asyncio.gather(*tasks)
+    served.kill()
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    restarted = ServedEmulator(["--port", "0", "--db", str(db)])
+    try:
+        async with aiohttp.ClientSession() as session:
+            items: list[dict] = []
+            after = None
+            while True:
+                params = {"order": "asc", "limit": "100", **({"after": after} if after else {})}
+                url = f"{restarted.base_url}/conversations/{conversation_id}/items"
+                async with session.get(url, params=params) as reply:
+                    page = await reply.json()
+                items += page["data"]
+                if not page["has_more"]:
+                    break
+                after = page["last_id"]
+            for response in acked:
+                async with session.get(f"{restarted.base_url}/responses/{response['id']}") as reply:
+                    assert reply.status == 200
+                    assert await reply.json() == response
+    finally:
+        restarted.stop()
+    # Whole turns only: user, assistant, user, assistant, ... with each answer after its question.
+    assert len(items) % 2 == 0
+    for question, answer in zip(items[::2], items[1::2], strict=True):
+        text = question["content"][0]["text"]
+        assert answer["content"][0]["text"] == f'Emulated answer to "{text}".'
+    stored_outputs = {item["id"] for item in items[1::2]}
+    assert {r["output"][0]["id"] for r in acked} <= stored_outputs
