@@ -207,6 +207,25 @@ def _context(
     return [item for turn in reversed(chain) for item in turn]
 
 
+def _resolve_references(tx: Transaction, items: list[Any]) -> list[Any]:
+    """Replace references to items of stored responses (not in any conversation) by the items.
+
+    References to conversation items are left for the conversation code, which resolves them.
+    """
+    resolved = []
+    for item in items:
+        is_reference = isinstance(item, dict) and (
+            item.get("type") == "item_reference"
+            or (item.get("type") is None and "role" not in item)
+        )
+        if is_reference and tx.find_item(str(item.get("id"))) is None:
+            found = tx.find_response_item(str(item.get("id")))
+            if found is not None:
+                item = {k: v for k, v in found.items() if k != "id"}
+        resolved.append(item)
+    return resolved
+
+
 def _with_function_defaults(body: JSONObject) -> JSONObject:
     """Fill what the spec requires of a function tool but the API lets callers omit.
 
@@ -315,7 +334,7 @@ async def create_response(request: web.Request) -> web.StreamResponse:
                 param="previous_response_id",
                 code="previous_response_not_found",
             )
-        inputs = _normalise_items(state, tx, raw_items, "input")
+        inputs = _normalise_items(state, tx, _resolve_references(tx, raw_items), "input")
         context = _context(tx, conversation_id, previous)
         # Taken last: a request refused above does not use up a scripted reply.
         reply = responses.script.next() or default_reply(inputs)

@@ -282,6 +282,19 @@ class Transaction:
         rows = self._conn.execute(sql, params).fetchall()
         return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
 
+    def find_response_item(self, item_id: str) -> JSONObject | None:
+        """Return an input or output item of a stored response by id, or ``None``."""
+        row = self._conn.execute(
+            "SELECT body FROM response_input_items WHERE id = ? LIMIT 1", (item_id,)
+        ).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                "SELECT output.value FROM responses, json_each(responses.body, '$.output') AS output"
+                " WHERE json_extract(output.value, '$.id') = ? LIMIT 1",
+                (item_id,),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
     def unfinished_responses(self) -> list[JSONObject]:
         """Return the stored responses still ``queued`` or ``in_progress``."""
         rows = self._conn.execute(

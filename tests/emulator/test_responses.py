@@ -156,6 +156,31 @@ async def test_previous_response_id_chains_the_context(api: API) -> None:
     assert second["usage"]["input_tokens"] > first["usage"]["input_tokens"]
 
 
+async def test_item_references_reach_items_of_stored_responses(api: API) -> None:
+    first = await create(api, model="m", input="Remember this")
+    [question] = (
+        await api.call("GET", f"/responses/{first['id']}/input_items", template=INPUT_ITEMS)
+    ).body["data"]
+    answer = first["output"][0]
+    conversation = await api.create_conversation()
+    await create(
+        api,
+        model="m",
+        conversation=conversation["id"],
+        input=[
+            {"type": "item_reference", "id": question["id"]},
+            {"type": "item_reference", "id": answer["id"]},
+        ],
+    )
+    items = await conversation_items(api, conversation["id"])
+    assert [i["content"] for i in items[:2]] == [question["content"], answer["content"]]
+    assert items[0]["id"] != question["id"]  # a copy, with an id of its own
+    error = await refused(
+        api, 404, model="m", input=[{"type": "item_reference", "id": "msg_missing"}]
+    )
+    assert "msg_missing" in error["message"]
+
+
 async def test_conversation_and_previous_response_id_together_are_a_400(api: API) -> None:
     conversation = await api.create_conversation()
     first = await create(api, model="m", input="x")
