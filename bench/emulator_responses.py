@@ -11,12 +11,15 @@ Prints the median, 95th percentile and mean wall time per call, in milliseconds,
 - ``create``: ``responses.create(model=..., input=...)``, no conversation;
 - ``create+conversation``: the same in one conversation that grows by two items per call
   (the context read and the appended turn are part of the cost);
-- ``stream``: ``responses.stream(...)`` iterated to ``get_final_response()`` (every event parsed).
+- ``stream``: ``responses.stream(...)`` iterated to ``get_final_response()`` (every event parsed);
+- ``raw create`` and ``raw stream``: the same two requests with plain aiohttp, body read whole and
+  not parsed: the emulator's own share of the time.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import time
 from collections.abc import Callable
@@ -32,6 +35,20 @@ def _measure(call: Callable[[], object], n: int, warmup: int) -> list[float]:
         start = time.perf_counter()
         call()
         times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+async def _measure_raw(base_url: str, body: dict[str, object], n: int, warmup: int) -> list[float]:
+    import aiohttp
+
+    times = []
+    async with aiohttp.ClientSession() as session:
+        for i in range(warmup + n):
+            start = time.perf_counter()
+            async with session.post(base_url + "/responses", json=body) as response:
+                await response.read()
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1000)
     return times
 
 
@@ -69,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
             ("create+conversation", _measure(create_in_conversation, args.n, args.warmup)),
             ("stream", _measure(stream, args.n, args.warmup)),
         ]
+        for name, streamed in (("raw create", False), ("raw stream", True)):
+            body = {"model": "gpt-4o", "input": prompt, "stream": streamed}
+            rows.append(
+                (name, asyncio.run(_measure_raw(emulator.base_url, body, args.n, args.warmup)))
+            )
     print(f"| call (n={args.n}) | median ms | p95 ms | mean ms |")
     print("|---|---|---|---|")
     for name, times in rows:
