@@ -750,3 +750,23 @@ async def test_every_created_response_validates_against_the_spec(api: API) -> No
     validate_response("POST", RESPONSES, 200, response)
     reply = await api.call("GET", f"/responses/{response['id']}/input_items", template=INPUT_ITEMS)
     assert len(reply.body["data"]) == 4
+
+
+async def test_delete_and_cancel_replay_under_their_idempotency_key(
+    api: API, emulator: Emulator
+) -> None:
+    emulator.script.add({"text": "Never.", "delay": 60})
+    queued = await create(api, model="m", input="x", background=True)
+    cancel = f"/responses/{queued['id']}/cancel"
+    first = await api.call("POST", cancel, headers={"Idempotency-Key": "c1"}, template=CANCEL)
+    again = await api.call("POST", cancel, headers={"Idempotency-Key": "c1"}, template=CANCEL)
+    assert (first.status, again.status) == (200, 200)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.body == first.body
+    path = f"/responses/{queued['id']}"
+    deleted = await api.call("DELETE", path, headers={"Idempotency-Key": "d1"}, template=ONE)
+    replayed = await api.call("DELETE", path, headers={"Idempotency-Key": "d1"}, template=ONE)
+    assert (deleted.status, replayed.status) == (200, 200)  # a retried delete is no 404
+    assert replayed.body == deleted.body
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert (await api.call("DELETE", path, template=ONE)).status == 404
