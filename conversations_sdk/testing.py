@@ -9,7 +9,16 @@ Fixtures (each test gets its own emulator, so tests never see each other's data)
 ``emulator``
     A running :class:`~conversations_sdk.emulator.ThreadedEmulator` on 127.0.0.1 and a free port,
     with an in-memory database. Use ``emulator.base_url`` for your own client (any API key is
-    accepted) and ``emulator.set_faults(Faults(...))`` to make it fail on purpose.
+    accepted), ``emulator.set_faults(Faults(...))`` to make it fail on purpose and
+    ``emulator.script.add(...)`` to script the stand-in model's next replies.
+``emulator_script``
+    The replies the ``emulator`` fixture starts with (default: none). Override it in a test module
+    or parametrize it to script ``POST /v1/responses``::
+
+        @pytest.fixture
+        def emulator_script():
+            return [{"function_call": {"name": "get_weather", "arguments": {"city": "Paris"}}},
+                    "It is sunny in Paris."]
 ``client``
     A blocking :class:`~conversations_sdk.Client` bound to ``emulator``, closed after the test.
 ``async_client``
@@ -45,6 +54,7 @@ __all__ = [
     "async_client",
     "client",
     "emulator",
+    "emulator_script",
     "pytest_exception_interact",
     "pytest_runtest_makereport",
 ]
@@ -67,9 +77,15 @@ def _async_fixture(function: _F) -> _F:
 
 
 @pytest.fixture
-def emulator() -> Iterator[ThreadedEmulator]:
+def emulator_script() -> list[Any] | None:
+    """The stand-in model's scripted replies for ``emulator`` (override to script them)."""
+    return None
+
+
+@pytest.fixture
+def emulator(emulator_script: list[Any] | None) -> Iterator[ThreadedEmulator]:
     """A fresh emulator for this test, on 127.0.0.1 and a free port, data in memory."""
-    with ThreadedEmulator() as running:
+    with ThreadedEmulator(script=emulator_script) as running:
         yield running
 
 

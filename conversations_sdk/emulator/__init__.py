@@ -25,6 +25,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ._faults import Faults
+from ._model import Script, ScriptError
 from ._server import Emulator, ThreadedEmulator
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Emulator",
     "Faults",
+    "Script",
+    "ScriptError",
     "ThreadedEmulator",
     "emulated_async_client",
     "emulated_client",
@@ -93,6 +96,6 @@ def emulated_client(
 
 
 # Users import these from here; reprs and docs should say so.
-for _name in ("Emulator", "Faults", "ThreadedEmulator"):
+for _name in ("Emulator", "Faults", "Script", "ScriptError", "ThreadedEmulator"):
     globals()[_name].__module__ = __name__
 del _name

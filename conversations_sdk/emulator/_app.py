@@ -26,6 +26,7 @@ import attrs
 from aiohttp import web
 
 from ._faults import FaultInjector, Faults, reset_connection
+from ._model import Script
 from ._store import IdempotencyKey, JSONObject, Store, Transaction
 from ._validate import SchemaValidator, ValidationProblem
 
@@ -804,13 +805,17 @@ async def delete_item(request: web.Request) -> web.Response:
     return await _write(request, None, operation)
 
 
-def create_app(store: Store, config: AppConfig, faults: FaultInjector) -> web.Application:
+def create_app(
+    store: Store, config: AppConfig, faults: FaultInjector, script: Script | None = None
+) -> web.Application:
     """Build the aiohttp application serving the API under ``/v1``.
 
     Args:
         store: An opened store; the application does not open or close it.
         config: Authentication, Host restriction and body size limit.
         faults: The injector consulted on every request (reconfigurable while serving).
+        script: The stand-in model's scripted replies for ``POST /v1/responses`` (none: the
+            deterministic answer).
 
     Returns:
         The application; call :func:`mark_closing` before shutting it down to end stalls.
@@ -829,6 +834,9 @@ def create_app(store: Store, config: AppConfig, faults: FaultInjector) -> web.Ap
     app.router.add_get(conv + "/{conversation_id}/items", list_items, allow_head=False)
     app.router.add_get(conv + "/{conversation_id}/items/{item_id}", retrieve_item, allow_head=False)
     app.router.add_delete(conv + "/{conversation_id}/items/{item_id}", delete_item)
+    from ._responses import register_responses  # it imports this module's helpers
+
+    register_responses(app, app[_APP_KEY_STATE], script or Script())
     return app
 
 

@@ -12,6 +12,7 @@ import sys
 
 from ._app import DEFAULT_MAX_BODY_BYTES
 from ._faults import FAULT_MODES, Faults
+from ._model import Script, ScriptError
 from ._server import DEFAULT_HOST, Emulator
 
 __all__ = ["API_KEY_ENV", "add_arguments", "main", "run"]
@@ -56,6 +57,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=(
             "serve the read-only web inspector at / (default: on, off with --api-key; "
             "with a key it asks for the key as the password of HTTP Basic authentication)"
+        ),
+    )
+    parser.add_argument(
+        "--script",
+        default=None,
+        metavar="FILE",
+        help=(
+            "JSON file of replies for POST /v1/responses, used in order: a list of texts, "
+            '{"function_call": {"name": ..., "arguments": {...}}} or '
+            '{"error": {"status": ..., "message": ...}} (see the docs page '
+            '"Testing a conversation app offline")'
         ),
     )
     faults = parser.add_argument_group("fault injection (off unless --fault is given)")
@@ -114,7 +126,13 @@ def run(args: argparse.Namespace) -> int:
     Prints the base URL to use (``http://127.0.0.1:8765/v1``) once the socket is bound.
     """
     try:
+        script = Script.from_file(args.script) if args.script else None
+    except (OSError, ScriptError) as exc:
+        print(f"error: --script: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    try:
         emulator = Emulator(
+            script=script,
             db=args.db,
             api_key=args.api_key,
             host=args.host,

@@ -11,6 +11,7 @@ import contextlib
 import ipaddress
 import os
 import weakref
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,7 @@ from aiohttp import web
 from ._app import DEFAULT_MAX_BODY_BYTES, AppConfig, create_app, mark_closing
 from ._faults import FaultInjector, Faults
 from ._inspector import install_inspector
+from ._model import Script, coerce_script
 from ._store import Store
 
 __all__ = ["Emulator", "ThreadedEmulator", "is_loopback"]
@@ -56,9 +58,14 @@ class Emulator:
         inspector: Serve the read-only web inspector at ``/`` (see :attr:`inspector_url`).
             ``None`` (the default) serves it unless ``api_key`` is set; with ``True`` and a key,
             the pages ask for the key (HTTP Basic: any user name, the key as the password).
+        script: Replies the stand-in model gives to ``POST /v1/responses``, in order (a list of
+            texts, ``{"function_call": ...}`` or ``{"error": ...}`` objects; see
+            :doc:`/testing-offline`), or a :class:`Script`. Once used up, or without one, the
+            answer is deterministic text derived from the request's input.
 
     Raises:
-        ValueError: ``host`` is not loopback and no ``api_key`` was given.
+        ValueError: ``host`` is not loopback and no ``api_key`` was given, or a scripted reply
+            is malformed (:class:`ScriptError`).
     """
 
     def __init__(
@@ -71,7 +78,9 @@ class Emulator:
         faults: Faults | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         inspector: bool | None = None,
+        script: Script | Sequence[object] | None = None,
     ) -> None:
+        self._script = coerce_script(script)
         loopback = is_loopback(host)
         if not loopback and not api_key:
             raise ValueError(
@@ -144,6 +153,11 @@ class Emulator:
         return self._injector.faults
 
     @property
+    def script(self) -> Script:
+        """The stand-in model's scripted replies (``emulator.script.add("Hi!")`` adds one)."""
+        return self._script
+
+    @property
     def faults_injected(self) -> int:
         """How many faults were injected since faults were last set."""
         return self._injector.injected
@@ -171,7 +185,7 @@ class Emulator:
             raise RuntimeError("the emulator is already running")
         await self._store.open()
         try:
-            self._app = create_app(self._store, self._config, self._injector)
+            self._app = create_app(self._store, self._config, self._injector, self._script)
             if self._inspector:
                 install_inspector(
                     self._app,
@@ -266,6 +280,11 @@ class ThreadedEmulator:
     def faults_injected(self) -> int:
         """How many faults were injected since faults were last set."""
         return self._emulator.faults_injected
+
+    @property
+    def script(self) -> Script:
+        """The stand-in model's scripted replies, thread-safe (add replies from any thread)."""
+        return self._emulator.script
 
     def set_faults(self, faults: Faults | None) -> None:
         """Start injecting ``faults`` from the next request on (``None`` stops)."""

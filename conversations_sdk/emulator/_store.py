@@ -54,6 +54,27 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 """
 
+# Responses (issue 18): one row per stored response, its whole resource as JSON in ``body``; the
+# input items of each response in request order, for GET /v1/responses/{id}/input_items.
+_RESPONSES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    conversation_id TEXT,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS response_input_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    response_id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS response_input_items_by_response
+    ON response_input_items (response_id, seq);
+"""
+
 JSONObject = dict[str, Any]
 
 
@@ -384,6 +405,105 @@ class Transaction:
         ).fetchall()
         return [(int(r[0]), str(r[1])) for r in rows]
 
+    # --- responses ---------------------------------------------------------------------------
+
+    def insert_response(
+        self, response: JSONObject, conversation_id: str | None, input_items: list[JSONObject]
+    ) -> None:
+        """Store a response resource and its input items (each with its ``id``), in order."""
+        self._conn.execute(
+            "INSERT INTO responses (id, created_at, status, conversation_id, body)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                response["id"],
+                int(response["created_at"]),
+                response["status"],
+                conversation_id,
+                _dumps(response),
+            ),
+        )
+        self._conn.executemany(
+            "INSERT INTO response_input_items (id, response_id, body) VALUES (?, ?, ?)",
+            [(item["id"], response["id"], _dumps(item)) for item in input_items],
+        )
+
+    def replace_response(self, response: JSONObject) -> None:
+        """Overwrite a stored response's resource (and its status) with ``response``."""
+        self._conn.execute(
+            "UPDATE responses SET status = ?, body = ? WHERE id = ?",
+            (response["status"], _dumps(response), response["id"]),
+        )
+
+    def get_response(self, response_id: str) -> JSONObject | None:
+        """Return a stored response resource, or ``None``."""
+        row = self._conn.execute(
+            "SELECT body FROM responses WHERE id = ?", (response_id,)
+        ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def delete_response(self, response_id: str) -> bool:
+        """Delete a response and its input items; return whether it existed."""
+        cursor = self._conn.execute("DELETE FROM responses WHERE id = ?", (response_id,))
+        if cursor.rowcount == 0:
+            return False
+        self._conn.execute("DELETE FROM response_input_items WHERE response_id = ?", (response_id,))
+        return True
+
+    def response_input_items(self, response_id: str) -> list[JSONObject]:
+        """Return all input items of a response, in request order."""
+        rows = self._conn.execute(
+            "SELECT body FROM response_input_items WHERE response_id = ? ORDER BY seq",
+            (response_id,),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def response_item_seq(self, response_id: str, item_id: str) -> int | None:
+        """Return an input item's sequence number within its response, or ``None``."""
+        row = self._conn.execute(
+            "SELECT seq FROM response_input_items WHERE id = ? AND response_id = ?",
+            (item_id, response_id),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def list_response_items(
+        self, response_id: str, *, after_seq: int | None, limit: int, ascending: bool
+    ) -> tuple[list[JSONObject], bool]:
+        """Return up to ``limit`` input items of a response after the cursor, and whether more follow."""
+        op, direction = (">", "ASC") if ascending else ("<", "DESC")
+        params: list[object] = [response_id]
+        cursor_clause = ""
+        if after_seq is not None:
+            cursor_clause = f" AND seq {op} ?"
+            params.append(after_seq)
+        params.append(limit + 1)
+        # Both fragments come from the fixed pairs above, never from the request.
+        sql = (
+            "SELECT body FROM response_input_items WHERE response_id = ?"  # noqa: S608
+            f"{cursor_clause} ORDER BY seq {direction} LIMIT ?"
+        )
+        rows = self._conn.execute(sql, params).fetchall()
+        return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+
+    def find_response_item(self, item_id: str) -> JSONObject | None:
+        """Return an input or output item of a stored response by id, or ``None``."""
+        row = self._conn.execute(
+            "SELECT body FROM response_input_items WHERE id = ? LIMIT 1", (item_id,)
+        ).fetchone()
+        if row is None:
+            row = self._conn.execute(
+                "SELECT output.value FROM responses, json_each(responses.body, '$.output') AS output"
+                " WHERE json_extract(output.value, '$.id') = ? LIMIT 1",
+                (item_id,),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def unfinished_responses(self) -> list[JSONObject]:
+        """Return the stored responses still ``queued`` or ``in_progress``."""
+        rows = self._conn.execute(
+            "SELECT body FROM responses WHERE status IN ('queued', 'in_progress') ORDER BY seq"
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
 
 class Store:
     """The emulator's database: one SQLite connection on one dedicated thread.
@@ -468,6 +588,7 @@ class Store:
         conn.execute("PRAGMA synchronous = FULL")
         # Every statement is IF NOT EXISTS, so a concurrent or repeated open is harmless.
         conn.executescript(_SCHEMA)
+        conn.executescript(_RESPONSES_SCHEMA)
         self._conn = conn
 
     def _close_sync(self) -> None:

@@ -6,6 +6,6 @@ registers ``emulator``, ``client`` and ``async_client`` for this folder.
 
 from __future__ import annotations
 
-from conversations_sdk.testing import async_client, client, emulator
+from conversations_sdk.testing import async_client, client, emulator, emulator_script
 
-__all__ = ["async_client", "client", "emulator"]
+__all__ = ["async_client", "client", "emulator", "emulator_script"]

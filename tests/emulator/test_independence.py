@@ -16,7 +16,7 @@ from conversations_sdk.emulator._store import Store
 
 
 def test_emulator_never_imports_the_sdks_converter_or_models() -> None:
-    """Serving a request loads neither conversations_sdk._converter nor conversations_sdk.models."""
+    """Serving requests (conversations, a streamed response) loads neither conversations_sdk._converter nor conversations_sdk.models."""
     script = """
 import asyncio, sys, urllib.request
 from conversations_sdk.emulator import Emulator
@@ -24,6 +24,8 @@ from conversations_sdk.emulator import Emulator
 async def main():
     async with Emulator() as emulator:
         request = urllib.request.Request(emulator.base_url + "/conversations", data=b'{"items": [{"role": "user", "content": "x"}]}', method="POST")
+        await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
+        request = urllib.request.Request(emulator.base_url + "/responses", data=b'{"model": "m", "input": "x", "stream": true}', method="POST")
         await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
 
 asyncio.run(main())

@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import os
+import urllib.request
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,7 +44,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from referencing.jsonschema import DRAFT202012  # noqa: E402
 from schemathesis.checks import negative_data_rejection, status_code_conformance  # noqa: E402
 from schemathesis.core import NOT_SET  # noqa: E402
-from spec_validation import ROOT, load_spec, validate_schema  # noqa: E402
+from spec_validation import ROOT, load_full_spec, validate_schema  # noqa: E402
 
 from conversations_sdk.emulator import ThreadedEmulator  # noqa: E402
 
@@ -60,7 +63,80 @@ def _with_prose_limits(spec: dict[str, Any]) -> dict[str, Any]:
     metadata = spec["components"]["schemas"]["Metadata"]["anyOf"][0]
     metadata.update(maxProperties=16, propertyNames={"type": "string", "maxLength": 64})
     metadata["additionalProperties"] = {"type": "string", "maxLength": 512}
+    _with_responses_prose(spec)
     return spec
+
+
+def _with_responses_prose(spec: dict[str, Any]) -> None:
+    """The Responses paths' prose, as keywords: what the API documents in words or does.
+
+    - ``model`` is required to create a response (the schema leaves every field optional), and
+      names a model: the free-form branch of ``ModelIdsShared`` is a non-empty string;
+    - ``GET /responses/{id}?stream=true`` answers Server-Sent Events, as the parameter says; the
+      spec's event-stream ``schema`` is the JSON in each event's ``data``, written here the way
+      OpenAPI 3.2 tools read it (a schema of the event, its ``data`` as ``contentSchema``);
+    - delete and cancel document their 404 body as ``Error``, the inner object of the API's
+      error envelope; the API (and the emulator) send the ``ErrorResponse`` envelope.
+    - ``limit`` of input items is 1..100, like conversation items.
+    """
+    create = spec["components"]["schemas"]["CreateResponse"]
+    create.setdefault("required", []).append("model")
+    spec["components"]["schemas"]["ModelIdsShared"]["anyOf"][0]["minLength"] = 1
+    events = {
+        "schema": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "contentMediaType": "application/json",
+                    "contentSchema": {"$ref": "#/components/schemas/ResponseStreamEvent"},
+                }
+            },
+        }
+    }
+    retrieve = spec["paths"]["/responses/{response_id}"]
+    retrieve["get"]["responses"]["200"]["content"]["text/event-stream"] = events
+    spec["paths"]["/responses"]["post"]["responses"]["200"]["content"]["text/event-stream"] = events
+    envelope = {"$ref": "#/components/schemas/ErrorResponse"}
+    for operation in (retrieve["delete"], spec["paths"]["/responses/{response_id}/cancel"]["post"]):
+        operation["responses"]["404"]["content"]["application/json"]["schema"] = envelope
+    for parameter in spec["paths"]["/responses/{response_id}/input_items"]["get"]["parameters"]:
+        if parameter["name"] == "limit":
+            parameter["schema"].update(minimum=1, maximum=100)
+    _with_discriminator_mappings(spec["components"]["schemas"])
+
+
+def _with_discriminator_mappings(schemas: dict[str, Any]) -> None:
+    """Spell out what ``discriminator: {propertyName: type}`` means in this spec.
+
+    Without a ``mapping``, OpenAPI reads the discriminator's values as *schema names*
+    (``InputMessageResource``), so schemathesis flags every real item (``"type": "message"``) as
+    an unknown discriminator value. The spec means each branch's ``type`` enum: map those.
+    """
+
+    def tags(schema: dict[str, Any], depth: int = 0) -> list[str]:
+        if depth > 8:
+            return []
+        if "$ref" in schema:
+            return tags(schemas[schema["$ref"].rsplit("/", 1)[-1]], depth + 1)
+        found = list(schema.get("properties", {}).get("type", {}).get("enum", []))
+        for part in schema.get("allOf", []):
+            found += tags(part, depth + 1)
+        return found
+
+    for schema in schemas.values():
+        discriminator = schema.get("discriminator") if isinstance(schema, dict) else None
+        if not isinstance(discriminator, dict) or "mapping" in discriminator:
+            continue
+        if discriminator.get("propertyName") != "type":
+            continue
+        mapping: dict[str, str] = {}
+        for branch in schema.get("oneOf", []) + schema.get("anyOf", []):
+            if "$ref" in branch:
+                for tag in tags(branch):
+                    mapping.setdefault(tag, branch["$ref"])
+        if mapping:
+            discriminator["mapping"] = mapping
 
 
 def _normalised(spec: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +150,7 @@ def _normalised(spec: dict[str, Any]) -> dict[str, Any]:
     return normalised  # type: ignore[no-any-return]
 
 
-SPEC = _normalised(_with_prose_limits(load_spec()))
+SPEC = _normalised(_with_prose_limits(load_full_spec()))
 schema = schemathesis.openapi.from_dict(SPEC)
 # The examples and fuzzing phases find what matters here; the coverage phase enumerates every
 # branch of the 30-way item unions and alone takes minutes.
@@ -119,6 +195,25 @@ def served() -> Iterator[ThreadedEmulator]:
         yield emulator
 
 
+@pytest.fixture(scope="module")
+def response_ids(served: ThreadedEmulator) -> list[str]:
+    """Stored responses (plain, in a conversation, background ones still running) for the
+    ``{response_id}`` operations: random ids alone would only ever exercise the 404."""
+    served.script.add(*([{"text": "Pending.", "delay": 600}] * 3))
+    bodies: list[dict[str, Any]] = [{"background": True}] * 3
+    bodies += [{"input": [{"role": "user", "content": f"m{n}"} for n in range(3)]}] * 6
+    ids = []
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    for body in bodies:
+        data = json.dumps({"model": "m", "input": "x", **body}).encode()
+        request = urllib.request.Request(  # noqa: S310 - the emulator's own loopback URL
+            served.base_url + "/responses", data=data, headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+            ids.append(json.loads(reply.read())["id"])
+    return ids
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @settings(
@@ -127,8 +222,14 @@ def served() -> Iterator[ThreadedEmulator]:
     derandomize=True,  # the same cases on every run and every CI Python: no flaky reds
     suppress_health_check=list(HealthCheck),
 )
-def test_api(case: Any, served: ThreadedEmulator) -> None:
+def test_api(case: Any, served: ThreadedEmulator, response_ids: list[str]) -> None:
     """Generated valid and invalid requests: no 5xx, bodies and headers match the spec."""
+    generated = (case.path_parameters or {}).get("response_id")
+    if isinstance(generated, str):
+        # Half the generated ids (deterministically) become a stored response's.
+        pick = zlib.crc32(generated.encode())
+        if pick % 2 == 0:
+            case.path_parameters["response_id"] = response_ids[pick // 2 % len(response_ids)]
     case.call_and_validate(
         base_url=served.base_url,
         headers={"Authorization": f"Bearer {KEY}"},

@@ -1,11 +1,11 @@
-"""The emulator's bundled spec.json is exactly the repository's YAML spec."""
+"""The emulator's bundled spec.json is exactly the repository's YAML specs (Conversations + Responses)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 
-from spec_validation import ROOT, load_spec
+from spec_validation import ROOT, load_full_spec
 
 
 def test_bundled_json_matches_the_yaml_spec() -> None:
@@ -18,7 +18,7 @@ def test_bundled_json_matches_the_yaml_spec() -> None:
     build = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(build)
     bundled = (ROOT / "conversations_sdk" / "emulator" / "spec.json").read_text(encoding="utf-8")
-    assert json.loads(bundled) == load_spec()
+    assert json.loads(bundled) == load_full_spec()
     assert bundled == build.render(), "run: python scripts/build_emulator_spec.py"
 
 
@@ -26,4 +26,4 @@ def test_the_emulator_loads_its_bundled_spec() -> None:
     """The emulator reads the spec as package data, not from the repository."""
     from conversations_sdk.emulator._app import load_spec as emulator_spec
 
-    assert emulator_spec()["paths"].keys() == load_spec()["paths"].keys()
+    assert emulator_spec()["paths"].keys() == load_full_spec()["paths"].keys()
