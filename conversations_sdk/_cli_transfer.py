@@ -53,6 +53,7 @@ __all__ = [
     "dumps_line",
     "export_conversation",
     "export_inputs",
+    "export_line",
     "fork_source",
     "iter_json_lines",
     "rewindable",
@@ -357,6 +358,20 @@ def export_inputs(stream: IO[bytes], name: str, summary: ExportSummary) -> Itera
     next(records)  # the conversation
     for record in records:
         yield to_input_item(record)
+
+
+def export_line(stream: IO[bytes], name: str, summary: ExportSummary, index: int) -> str:
+    """Say on which line of the file the item at ``index`` (0-based) is, reading it again.
+
+    Only called to report a refused item, so an import never keeps a line table in memory.
+    """
+    stream.seek(summary.start)
+    found = -1
+    for number, _ in iter_json_lines(stream, name):
+        if found == index:
+            return f"{name} line {number}"
+        found += 1
+    return f"item {index + 1:,} of {name}"
 
 
 # --- export ------------------------------------------------------------------------------------

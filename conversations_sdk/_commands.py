@@ -48,6 +48,7 @@ from ._cli_transfer import (
     dumps_line,
     export_conversation,
     export_inputs,
+    export_line,
     fork_source,
     import_namespace,
     iter_json_lines,
@@ -981,7 +982,11 @@ def _import(args: argparse.Namespace) -> int:
             summary = scan_export(stream, name)
         except OSError as exc:
             raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
-        state = TransferState("import", total=summary.count)
+        state = TransferState(
+            "import",
+            total=summary.count,
+            locate=lambda index: export_line(stream, name, summary, index),
+        )
         progress = _progress("import", total=summary.count)
 
         async def work(client: AsyncClient, args: argparse.Namespace) -> int:
