@@ -9,6 +9,7 @@ owns ``--version`` and ``completion``, a shell completion script generated from 
 from __future__ import annotations
 
 import argparse
+import codecs
 import io
 import shlex
 import sys
@@ -180,8 +181,17 @@ complete -o default -F _conversations_sdk {prog}
 """
 
 
+def _utf8_stdout() -> None:
+    # JSON text is UTF-8 (RFC 8259): a console or PYTHONIOENCODING with another encoding would
+    # otherwise fail on the first character it cannot encode, half-way through an export.
+    stdout = sys.stdout
+    if isinstance(stdout, io.TextIOWrapper) and codecs.lookup(stdout.encoding).name != "utf-8":
+        stdout.reconfigure(encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``conversations-sdk`` with ``argv`` (default: the process arguments)."""
+    _utf8_stdout()
     args = build_parser().parse_args(argv)
     status: int = args.handler(args)
     return status

@@ -12,6 +12,7 @@ import itertools
 import json
 import os
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,6 +136,24 @@ def test_raw_line_separators_and_crlf_in_files_are_read_right(
     )
     cid = cli.ok("create", "--items", str(items)).record["id"]
     assert [i["content"][0]["text"] for i in cli.items(cid)] == texts
+
+
+def test_stdout_is_utf8_whatever_the_locale_says(cli: CLI, tmp_path: Path) -> None:
+    """Item 1: with PYTHONIOENCODING=latin-1, export to stdout still writes every character."""
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps([_user("✓ \U0001f600 \u2028")]), encoding="utf-8")
+    cid = cli.ok("create", "--items", str(items)).record["id"]
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run(  # noqa: S603 - our own entry point, fixed argv
+        [sys.executable, "-m", "conversations_sdk._cli", "export", cid],
+        capture_output=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    lines = done.stdout.decode("utf-8").split("\n")
+    assert json.loads(lines[1])["content"][0]["text"] == "✓ \U0001f600 \u2028"
 
 
 # --- item 2: input that is not UTF-8 is refused, never stored with replacement characters -------

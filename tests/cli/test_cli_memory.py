@@ -6,7 +6,8 @@ the command itself is measured. (Not ``ru_maxrss``: it also counts the parent's 
 held between fork and exec, so it grows with this process, emulator data included.) Run this
 file as a script to print the figures for other sizes:
 
-    python tests/cli/test_cli_memory.py 16 64 134     # sizes in MB
+    python tests/cli/test_cli_memory.py 16 64 134                    # sizes in MB
+    python tests/cli/test_cli_memory.py --item-bytes 300 8 32        # many small items
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads the peak memory from /proc (Linux)"
 )
 
-_TEXT = "memory " * 580  # about 4 KB of text per item: realistic messages, few requests
 
+def write_big_export(path: Path, megabytes: float, item_bytes: int = 4000) -> int:
+    """Write an export of about ``megabytes`` MB (user and assistant messages); return its items.
 
-def write_big_export(path: Path, megabytes: float) -> int:
-    """Write an export of about ``megabytes`` MB (user and assistant messages); return its items."""
+    Items are about ``item_bytes`` long: 4 KB by default (realistic messages, few requests).
+    """
+    text = "memory " * max(1, (item_bytes - 150) // 7)
     target = int(megabytes * 1_000_000)
     header = {"id": "conv_big", "object": "conversation", "created_at": 1, "metadata": {}}
     count = 0
@@ -44,7 +47,7 @@ def write_big_export(path: Path, megabytes: float) -> int:
         while written < target:
             role = "user" if count % 2 == 0 else "assistant"
             kind = "input_text" if role == "user" else "output_text"
-            part: dict[str, Any] = {"type": kind, "text": f"{count} {_TEXT}"}
+            part: dict[str, Any] = {"type": kind, "text": f"{count} {text}"}
             if role == "assistant":
                 part.update(annotations=[], logprobs=[])
             item = {
@@ -122,13 +125,13 @@ def test_import_peak_memory_does_not_grow_with_file_size(tmp_path: Path) -> None
     assert second.peak_mib - first.peak_mib < 8
 
 
-def main(sizes: list[float]) -> None:
+def main(sizes: list[float], item_bytes: int = 4000) -> None:
     """Print the peak memory of importing files of each size (MB)."""
     key = "sk-mem-" + secrets.token_hex(8)
     with TemporaryDirectory() as folder, ThreadedEmulator(api_key=key) as emulator:
         for size in sizes:
             path = Path(folder) / f"export-{size}.jsonl"
-            count = write_big_export(path, size)
+            count = write_big_export(path, size, item_bytes)
             measured = measure_import(path, emulator.base_url, key)
             megabytes = path.stat().st_size / 1_000_000
             path.unlink()
@@ -142,4 +145,8 @@ def main(sizes: list[float]) -> None:
 
 
 if __name__ == "__main__":
-    main([float(arg) for arg in sys.argv[1:]] or [16, 64])
+    arguments = sys.argv[1:]
+    item_size = 4000
+    if arguments[:1] == ["--item-bytes"]:
+        item_size, arguments = int(arguments[1]), arguments[2:]
+    main([float(arg) for arg in arguments] or [16, 64], item_size)

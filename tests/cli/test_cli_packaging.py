@@ -71,7 +71,9 @@ def test_completion_command_prints_the_script(cli: CLI) -> None:
         pytest.param(["items", "list", "conv_1", "--order", ""], "asc desc", id="choices"),
         pytest.param(["export", "conv_1", "-o", "back"], "backup.jsonl", id="file-option"),
         pytest.param(["import", "back"], "backup.jsonl", id="file-argument"),
-        pytest.param(["create", "--key", "items", "--res"], "--resume", id="value-is-not-a-command"),
+        pytest.param(
+            ["create", "--key", "items", "--res"], "--resume", id="value-is-not-a-command"
+        ),
         pytest.param(
             ["items", "get", "c", "m", "--include", "message.o"],
             "message.output_text.logprobs",
