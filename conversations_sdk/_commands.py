@@ -12,7 +12,7 @@ the API's message and request id, never the API key. Exit statuses:
 ====  ==========================================================================
 0     success
 1     the output could not be written (disk full, permissions)
-2     usage: bad arguments, an unreadable or malformed input file, or a value
+2     usage: bad arguments, an unreadable, malformed or non-UTF-8 input file, or a value
       the SDK refused before sending (metadata too long, missing API key, ...)
 3     the API answered with an error (or a body that does not match the spec)
 4     no answer: connection refused or reset, timeout (after retries)
@@ -739,8 +739,12 @@ def _create(args: argparse.Namespace) -> int:
     progress = _progress("create", total=len(items.items))
     # Deterministic keys, as for import: the same file and metadata name the same conversation, so
     # rerunning after a failure continues it instead of creating a second, half-filled one.
-    source = [items.digest, None if isinstance(metadata, NotGiven) else sorted(metadata.items())]
-    namespace = f"create:{args.key}" if args.key is not None else f"create:{json.dumps(source)}"
+    # A --key replaces the file's digest; the metadata always counts (it is part of the create).
+    source = [
+        items.digest if args.key is None else f"key:{args.key}",
+        None if isinstance(metadata, NotGiven) else sorted(metadata.items()),
+    ]
+    namespace = f"create:{json.dumps(source)}"
 
     async def transfer(client: AsyncClient, args: argparse.Namespace) -> int:
         conversation = await append_items(
