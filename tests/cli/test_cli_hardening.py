@@ -351,6 +351,26 @@ def test_create_items_refused_later_batch_says_line_and_how_to_resume(
     assert [i["content"][0]["text"] for i in cli.items(cid)] == [f"m{i}" for i in range(45)]
 
 
+def test_refused_item_in_the_first_batch_or_in_items_add_names_its_line(
+    cli: CLI, tmp_path: Path
+) -> None:
+    """Item 4: a refusal inside the create, or in a later batch of items add, names the line."""
+    records: list[Any] = [_user(f"m{i}") for i in range(30)]
+    records[2] = {"role": "user", "content": [{"type": "input_bogus"}]}
+    path = _json_lines(tmp_path / "i.jsonl", records)
+    created = cli("create", "--items", str(path))
+    assert created.status == EXIT_API_ERROR
+    assert "the API refused " + str(path) + " line 3; nothing was created" in created.err
+
+    cid = cli.ok("create").record["id"]
+    records[2], records[25] = _user("m2"), records[2]
+    added = cli("items", "add", cid, str(_json_lines(path, records)))
+    assert added.status == EXIT_API_ERROR
+    assert f"{path} line 26: Error code: 400" in added.err
+    assert "20 of 30 items were added before this" in added.err
+    assert len(added.records) == len(cli.items(cid)) == 20
+
+
 def test_create_items_rerun_after_a_failure_does_not_duplicate(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
