@@ -55,6 +55,7 @@ __all__ = [
     "export_inputs",
     "export_line",
     "fork_source",
+    "item_problem",
     "iter_json_lines",
     "rewindable",
     "scan_export",
@@ -90,7 +91,7 @@ class TransferState:
     output: str | None = None
     #: The position (0-based, in the whole source) of an item the API refused, if it named one.
     refused: int | None = None
-    #: Turns such a position into words for the user (``items.jsonl line 35``).
+    #: Turns such a position into words for the user (``items.jsonl:35``).
     locate: Callable[[int], str] | None = None
 
     def describe(self) -> str:
@@ -190,6 +191,36 @@ def to_input_item(item: Mapping[str, Any]) -> dict[str, Any]:
     if not id_required:
         keys.discard("id")
     return {k: v for k, v in item.items() if k in keys}
+
+
+def item_problem(value: object) -> str | None:
+    """Say what makes ``value`` an item the API cannot accept, if the SDK knows it for certain.
+
+    Checked: a JSON object; a string ``type`` (or none: an easy message or a reference); for a
+    known type, the keys that at least one of its input schemas requires (the most lenient
+    reading). A type this SDK does not know is left to the server, which may know it.
+    """
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    kind = value.get("type")
+    if kind is None:
+        if "role" in value or "content" in value:
+            kind = "message"
+        elif "id" in value:
+            kind = "item_reference"
+        else:
+            return "an item needs a 'type' (or 'role' and 'content' for a message)"
+    if not isinstance(kind, str):
+        return f"'type' must be a string, not {json.dumps(kind)[:40]}"
+    shapes = _input_shapes().get(kind, ())
+    role = value.get("role")
+    if isinstance(role, str) and kind == "message":
+        shapes = tuple(s for s in shapes if not s.roles or role in s.roles) or shapes
+    missing = [sorted(s.required - value.keys()) for s in shapes]
+    if missing and all(missing):
+        keys = min(missing, key=len)
+        return f"a {kind!r} item needs " + ", ".join(repr(k) for k in keys)
+    return None
 
 
 # --- JSON Lines ------------------------------------------------------------------------------
@@ -309,7 +340,7 @@ class ExportSummary:
 
 def _export_records(
     stream: IO[bytes], name: str, digest: Any = None
-) -> Iterator[Mapping[str, Any]]:
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """Yield the records of an export, the conversation first, checking each one's shape."""
     first = True
     for number, record in iter_json_lines(stream, name, digest=digest):
@@ -324,7 +355,7 @@ def _export_records(
             first = False
         elif not isinstance(record.get("type"), str):
             raise TransferError(f"{name}:{number}: an item needs a string 'type'")
-        yield record
+        yield number, record
     if first:
         raise TransferError(f"{name}: empty file; expected an export written by `export`")
 
@@ -346,8 +377,14 @@ def scan_export(stream: IO[bytes], name: str) -> ExportSummary:
     start = stream.tell()
     digest = hashlib.sha256()
     records = _export_records(stream, name, digest)
-    conversation = next(records)
-    count = sum(1 for _ in records)
+    _, conversation = next(records)
+    count = 0
+    for number, record in records:
+        # Checked in input shape, as it will be sent: refused here, nothing is created.
+        problem = item_problem(to_input_item(record))
+        if problem:
+            raise TransferError(f"{name}:{number}: {problem}; nothing was sent")
+        count += 1
     return ExportSummary(conversation, count, digest.hexdigest(), start)
 
 
@@ -356,7 +393,7 @@ def export_inputs(stream: IO[bytes], name: str, summary: ExportSummary) -> Itera
     stream.seek(summary.start)
     records = _export_records(stream, name)
     next(records)  # the conversation
-    for record in records:
+    for _, record in records:
         yield to_input_item(record)
 
 
@@ -369,7 +406,7 @@ def export_line(stream: IO[bytes], name: str, summary: ExportSummary, index: int
     found = -1
     for number, _ in iter_json_lines(stream, name):
         if found == index:
-            return f"{name} line {number}"
+            return f"{name}:{number}"
         found += 1
     return f"item {index + 1:,} of {name}"
 

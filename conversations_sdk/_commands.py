@@ -43,7 +43,6 @@ from ._cli_transfer import (
     BATCH_SIZE,
     TransferError,
     TransferState,
-    _input_shapes,
     append_items,
     dumps_line,
     export_conversation,
@@ -51,6 +50,7 @@ from ._cli_transfer import (
     export_line,
     fork_source,
     import_namespace,
+    item_problem,
     iter_json_lines,
     rewindable,
     scan_export,
@@ -277,7 +277,7 @@ class ItemsFile:
     Attributes:
         name: The file's name for messages (``stdin`` for ``-``).
         items: The items, in order.
-        places: Where each item is in the file (``items.jsonl line 3``), for messages.
+        places: Where each item is in the file (``items.jsonl:3``, ``items.json item 3``).
         digest: SHA-256 of the file's bytes.
     """
 
@@ -327,44 +327,14 @@ def _read_items(path: str) -> ItemsFile:
         except TransferError as exc:
             raise UsageError(str(exc)) from None
         values = [value for _, value in numbered]
-        places = [f"{name} line {number}" for number, _ in numbered]
+        places = [f"{name}:{number}" for number, _ in numbered]
     if not values:
         raise UsageError(f"{name}: no items")
     for place, value in zip(places, values, strict=True):
-        problem = _item_problem(value)
+        problem = item_problem(value)
         if problem:
             raise UsageError(f"{place}: {problem}; nothing was sent")
     return ItemsFile(name, cast("list[Mapping[str, Any]]", values), places, digest)
-
-
-def _item_problem(value: object) -> str | None:
-    """Say what makes ``value`` an item the API cannot accept, if the SDK knows it for certain.
-
-    Checked: a JSON object; a string ``type`` (or none: an easy message or a reference); the keys
-    every input schema of a known type requires. A type this SDK does not know is left to the
-    server, which may know it.
-    """
-    if not isinstance(value, dict):
-        return "not a JSON object"
-    kind = value.get("type")
-    if kind is None:
-        if "role" in value or "content" in value:
-            kind = "message"
-        elif "id" in value:
-            kind = "item_reference"
-        else:
-            return "an item needs a 'type' (or 'role' and 'content' for a message)"
-    if not isinstance(kind, str):
-        return f"'type' must be a string, not {json.dumps(kind)[:40]}"
-    shapes = _input_shapes().get(kind, ())
-    role = value.get("role")
-    if isinstance(role, str) and kind == "message":
-        shapes = tuple(s for s in shapes if not s.roles or role in s.roles) or shapes
-    missing = [sorted(s.required - value.keys()) for s in shapes]
-    if missing and all(missing):
-        keys = min(missing, key=len)
-        return f"a {kind!r} item needs " + ", ".join(repr(k) for k in keys)
-    return None
 
 
 def _include(args: argparse.Namespace) -> Sequence[Include] | NotGiven:

@@ -136,7 +136,7 @@ def test_usage_errors_exit_2(cli: CLI, argv: list[str], needle: str) -> None:
         pytest.param('["just a string"]', "bad.jsonl item 1: not a JSON object", id="not-objects"),
         pytest.param(
             '{"role": "user", "content": "hi"}\n42\n',
-            "bad.jsonl line 2: not a JSON object",
+            "bad.jsonl:2: not a JSON object",
             id="jsonl-scalar",
         ),
         pytest.param("\n\n", "no items", id="empty"),

@@ -306,7 +306,7 @@ def test_create_items_checks_the_whole_file_before_sending(
     records[34] = {"role": "user"}  # no content
     result = cli("create", "--items", str(_json_lines(tmp_path / "i.jsonl", records)))
     assert result.status == EXIT_USAGE
-    assert "i.jsonl line 35: a 'message' item needs 'content'" in result.err
+    assert "i.jsonl:35: a 'message' item needs 'content'" in result.err
     assert "items[" not in result.err
 
 
@@ -326,7 +326,7 @@ def test_items_add_names_the_line_of_a_bad_item(
     records = [_user("fine")] * 25 + [record]
     result = cli("items", "add", "conv_1", str(_json_lines(tmp_path / "i.jsonl", records)))
     assert result.status == EXIT_USAGE
-    assert "i.jsonl line 26: " in result.err
+    assert "i.jsonl:26: " in result.err
     assert needle in result.err
 
 
@@ -339,7 +339,7 @@ def test_create_items_refused_later_batch_says_line_and_how_to_resume(
     path = _json_lines(tmp_path / "i.jsonl", records)
     failed = cli("create", "--items", str(path), "--metadata", "k=v")
     assert failed.status == EXIT_API_ERROR
-    assert "i.jsonl line 30" in failed.err
+    assert "i.jsonl:30" in failed.err
     assert "20 of 45 items are in conv_" in failed.err
     cid = failed.err.split("--resume ")[-1].split()[0]
     assert cid.startswith("conv_")
@@ -360,13 +360,13 @@ def test_refused_item_in_the_first_batch_or_in_items_add_names_its_line(
     path = _json_lines(tmp_path / "i.jsonl", records)
     created = cli("create", "--items", str(path))
     assert created.status == EXIT_API_ERROR
-    assert "the API refused " + str(path) + " line 3; nothing was created" in created.err
+    assert "the API refused " + str(path) + ":3; nothing was created" in created.err
 
     cid = cli.ok("create").record["id"]
     records[2], records[25] = _user("m2"), records[2]
     added = cli("items", "add", cid, str(_json_lines(path, records)))
     assert added.status == EXIT_API_ERROR
-    assert f"{path} line 26: Error code: 400" in added.err
+    assert f"{path}:26: Error code: 400" in added.err
     assert "20 of 30 items were added before this" in added.err
     assert len(added.records) == len(cli.items(cid)) == 20
 
@@ -403,6 +403,17 @@ def test_create_items_rerun_after_a_failure_does_not_duplicate(
     assert len(cli.items(other["id"])) == 65
 
 
+def test_import_checks_every_item_before_creating_anything(
+    cli: CLI, tmp_path: Path, no_posts_reach: None
+) -> None:
+    """Item 4 (import): an item missing required keys on line 40 is refused before any request."""
+    records = write_export(tmp_path / "source.jsonl", 60)
+    records[39] = {"type": "function_call", "call_id": "c", "name": "f"}  # no arguments
+    result = cli("import", str(_json_lines(tmp_path / "source.jsonl", records)))
+    assert result.status == EXIT_USAGE
+    assert "source.jsonl:40: a 'function_call' item needs 'arguments'" in result.err
+
+
 def test_import_refused_item_names_its_line(cli: CLI, tmp_path: Path) -> None:
     """Item 4 (import): an item the server refuses is reported by its line in the export file."""
     records = write_export(tmp_path / "source.jsonl", 30)
@@ -410,7 +421,7 @@ def test_import_refused_item_names_its_line(cli: CLI, tmp_path: Path) -> None:
     _json_lines(tmp_path / "source.jsonl", records)
     result = cli("import", str(tmp_path / "source.jsonl"))
     assert result.status == EXIT_API_ERROR
-    assert "source.jsonl line 28" in result.err
+    assert "source.jsonl:28" in result.err
     assert "--resume conv_" in result.err
 
 
