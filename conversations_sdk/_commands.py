@@ -661,7 +661,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _handler(function: Handler) -> Handler:
-    """Report a usage error raised before the event loop starts (reading a file) as exit 2."""
+    """Report a usage error raised before the event loop starts (reading a file) as exit 2.
+
+    Ctrl-C at that stage (checking a large file) exits 130 with one line, not a traceback.
+    """
 
     def handler(args: argparse.Namespace) -> int:
         try:
@@ -669,6 +672,10 @@ def _handler(function: Handler) -> Handler:
         except (UsageError, TransferError) as exc:
             _error(str(exc))
             return EXIT_USAGE
+        except KeyboardInterrupt:
+            # Ctrl-C while a file is read and checked, before any request: nothing to resume.
+            _error("interrupted; nothing was sent")
+            return EXIT_INTERRUPTED
 
     handler.__name__ = handler.__qualname__ = function.__name__
     handler.__doc__ = function.__doc__

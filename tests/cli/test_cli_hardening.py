@@ -28,6 +28,7 @@ from conversations_sdk._cli_transfer import dumps_line, iter_json_lines
 from conversations_sdk._commands import (
     EXIT_API_ERROR,
     EXIT_FAILURE,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
 )
 from conversations_sdk.emulator import Faults
@@ -412,6 +413,28 @@ def test_import_checks_every_item_before_creating_anything(
     result = cli("import", str(_json_lines(tmp_path / "source.jsonl", records)))
     assert result.status == EXIT_USAGE
     assert "source.jsonl:40: a 'function_call' item needs 'arguments'" in result.err
+
+
+@pytest.mark.usefixtures("default_sigint")
+def test_ctrl_c_while_checking_a_file_sends_nothing(
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_posts_reach: None
+) -> None:
+    """Item 19: Ctrl-C during import's first pass exits 130 with one line, before any request."""
+    import signal
+
+    from conversations_sdk import _commands
+
+    write_export(tmp_path / "source.jsonl", 50)
+    original = _commands.scan_export
+
+    def scan_then_interrupt(*args: Any) -> Any:
+        signal.raise_signal(signal.SIGINT)
+        return original(*args)
+
+    monkeypatch.setattr(_commands, "scan_export", scan_then_interrupt)
+    result = cli("import", str(tmp_path / "source.jsonl"))
+    assert result.status == EXIT_INTERRUPTED
+    assert result.err == "conversations-sdk: error: interrupted; nothing was sent\n"
 
 
 def test_import_refused_item_names_its_line(cli: CLI, tmp_path: Path) -> None:

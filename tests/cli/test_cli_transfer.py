@@ -159,6 +159,7 @@ def test_import_through_lost_answers_adds_each_item_once(cli: CLI, tmp_path: Pat
     assert types(items) == types(source[1:])
 
 
+@pytest.mark.usefixtures("default_sigint")
 def test_ctrl_c_stops_cleanly_and_rerun_does_not_duplicate(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -268,6 +269,7 @@ def test_progress_bar_only_on_a_terminal(
     assert piped.err == ""
 
 
+@pytest.mark.usefixtures("default_sigint")
 def test_interrupted_export_leaves_no_file(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
