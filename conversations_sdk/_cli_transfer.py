@@ -57,6 +57,7 @@ __all__ = [
     "fork_source",
     "item_problem",
     "iter_json_lines",
+    "reject_constant",
     "rewindable",
     "scan_export",
     "to_input_item",
@@ -247,7 +248,8 @@ def dumps_line(value: Any) -> str:
     return _UNSAFE.sub(_escape, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
+    """Refuse ``NaN`` and ``Infinity`` (a ``parse_constant`` hook for :func:`json.loads`)."""
     # json.loads accepts NaN and Infinity, which are not JSON: sending them would fail later.
     raise ValueError(f"{name} is not JSON")
 
@@ -290,7 +292,7 @@ def iter_json_lines(
         if not text.strip(_JSON_SPACE):
             continue
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = json.loads(text, parse_constant=reject_constant)
         except json.JSONDecodeError as exc:
             raise TransferError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
         except ValueError as exc:

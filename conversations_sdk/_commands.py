@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
 import contextlib
 import hashlib
 import io
@@ -52,6 +53,7 @@ from ._cli_transfer import (
     import_namespace,
     item_problem,
     iter_json_lines,
+    reject_constant,
     rewindable,
     scan_export,
     unstructure,
@@ -305,17 +307,20 @@ def _read_items(path: str) -> ItemsFile:
         except OSError as exc:
             raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
-    if data.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"["):
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if data[bom:].lstrip(b" \t\r\n").startswith(b"["):
         try:
-            text = data.decode("utf-8-sig")
+            text = data[bom:].decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UsageError(
-                f"{name}: not UTF-8 at byte offset {exc.start}; nothing was sent"
+                f"{name}: not UTF-8 at byte offset {bom + exc.start}; nothing was sent"
             ) from None
         try:
-            values = json.loads(text)
+            values = json.loads(text, parse_constant=reject_constant)
         except json.JSONDecodeError as exc:
             raise UsageError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        except ValueError as exc:
+            raise UsageError(f"{name}: not valid JSON ({exc})") from None
         except RecursionError:
             raise UsageError(f"{name}: JSON nested too deeply") from None
         if not isinstance(values, list):

@@ -208,6 +208,47 @@ def test_non_utf8_input_is_refused_naming_file_and_offset(
     assert cli.items(conversation) == []
 
 
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        pytest.param(
+            b'\xef\xbb\xbf[{"role": "user", "content": "caf\xe9"}]',
+            "i.jsonl: not UTF-8 at byte offset {offset};",
+            id="array-after-bom",
+        ),
+        pytest.param(
+            b'\xef\xbb\xbf{"role": "user", "content": "caf\xe9"}\n',
+            "i.jsonl: not UTF-8 at byte offset {offset} (line 1)",
+            id="lines-after-bom",
+        ),
+        pytest.param(b'[{"role": "user", "content": NaN}]', "NaN is not JSON", id="array-nan"),
+        pytest.param(
+            b'{"role": "user", "content": Infinity}\n', "Infinity is not JSON", id="lines-inf"
+        ),
+    ],
+)
+def test_items_files_with_a_bom_or_non_json_numbers(
+    cli: CLI, tmp_path: Path, data: bytes, needle: str, no_posts_reach: None
+) -> None:
+    """Item 2: offsets count the byte order mark; NaN and Infinity (not JSON) are refused."""
+    path = tmp_path / "i.jsonl"
+    path.write_bytes(data)
+    result = cli("items", "add", "conv_1", str(path))
+    assert result.status == EXIT_USAGE
+    assert needle.format(offset=data.find(b"\xe9")) in result.err
+
+
+def test_a_byte_order_mark_is_skipped(cli: CLI, tmp_path: Path) -> None:
+    """Item 2: a UTF-8 file saved with a byte order mark (Windows editors) reads as UTF-8."""
+    for body in (
+        b'[{"role": "user", "content": "caf\xc3\xa9"}]',
+        b'{"role": "user", "content": "caf\xc3\xa9"}\n',
+    ):
+        (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + body)
+        cid = cli.ok("create", "--items", str(tmp_path / "bom.json")).record["id"]
+        assert cli.items(cid)[0]["content"][0]["text"] == "café"
+
+
 # --- items 3 and 8: export -o writes a private file atomically, never through a symlink -----------
 
 
