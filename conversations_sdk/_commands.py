@@ -32,6 +32,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
@@ -877,8 +878,16 @@ class _AtomicOutput:
         """Refuse, before any request, a target that could never be written."""
         if not os.path.isdir(self._folder):
             raise UsageError(f"cannot write {self.target}: no such folder {self._folder}")
-        if os.path.isdir(self.target):
-            raise UsageError(f"cannot write {self.target}: it is a folder")
+        try:
+            mode = os.stat(self.target).st_mode  # through a symlink: what would be replaced
+        except OSError:  # absent, or a dangling link: the export creates it
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            # A folder, a device (/dev/stdout), a FIFO: renaming over it would destroy it.
+            raise UsageError(
+                f"cannot write {self.target}: not a regular file "
+                "(leave out -o to write to standard output)"
+            )
         if not os.access(self._folder, os.W_OK | os.X_OK):
             raise UsageError(f"cannot write {self.target}: permission denied on {self._folder}")
 

@@ -39,9 +39,9 @@ _AWKWARD = _LINE_BREAKERS + "\x00\t\x7f\ufeff\ufffe\U0001f600\U0010fffd"
 
 
 @pytest.fixture
-def no_posts_reach(cli: CLI) -> Iterator[None]:
-    """Fail every POST the emulator sees, and insist afterwards that none arrived."""
-    cli.emulator.set_faults(Faults(mode="500", methods={"POST"}))
+def no_request_reaches(cli: CLI) -> Iterator[None]:
+    """Fail every request the emulator sees, and insist afterwards that none arrived."""
+    cli.emulator.set_faults(Faults(mode="500", methods={"GET", "POST", "DELETE"}))
     yield
     injected = cli.emulator.faults_injected
     cli.emulator.set_faults(None)
@@ -228,7 +228,7 @@ def test_non_utf8_input_is_refused_naming_file_and_offset(
     ],
 )
 def test_items_files_with_a_bom_or_non_json_numbers(
-    cli: CLI, tmp_path: Path, data: bytes, needle: str, no_posts_reach: None
+    cli: CLI, tmp_path: Path, data: bytes, needle: str, no_request_reaches: None
 ) -> None:
     """Item 2: offsets count the byte order mark; NaN and Infinity (not JSON) are refused."""
     path = tmp_path / "i.jsonl"
@@ -306,6 +306,22 @@ def test_planted_symlinks_are_never_followed(cli: CLI, tmp_path: Path, conversat
         assert (out / "backup.jsonl").is_symlink()
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_export_refuses_a_target_that_is_not_a_regular_file(
+    cli: CLI, tmp_path: Path, no_request_reaches: None
+) -> None:
+    """Item 3: -o naming a FIFO, or a symlink to one (as /dev/stdout is), exits 2 untouched."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "link").symlink_to(fifo)
+    for target in (fifo, tmp_path / "link", tmp_path):
+        result = cli("export", "conv_1", "-o", str(target))
+        assert result.status == EXIT_USAGE
+        assert "not a regular file" in result.err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert (tmp_path / "link").is_symlink()
+
+
 def test_failed_export_leaves_no_file_at_all(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -341,7 +357,7 @@ def test_failed_export_leaves_no_file_at_all(
 
 
 def test_create_items_checks_the_whole_file_before_sending(
-    cli: CLI, tmp_path: Path, no_posts_reach: None
+    cli: CLI, tmp_path: Path, no_request_reaches: None
 ) -> None:
     """Item 4: a bad item on line 35 of 45 exits 2 naming the line; nothing is created."""
     records: list[Any] = [_user(f"m{i}") for i in range(45)]
@@ -362,7 +378,7 @@ def test_create_items_checks_the_whole_file_before_sending(
     ],
 )
 def test_items_add_names_the_line_of_a_bad_item(
-    cli: CLI, tmp_path: Path, record: Any, needle: str, no_posts_reach: None
+    cli: CLI, tmp_path: Path, record: Any, needle: str, no_request_reaches: None
 ) -> None:
     """Item 4: items add refuses a bad item by file line before sending any batch."""
     records = [_user("fine")] * 25 + [record]
@@ -446,7 +462,7 @@ def test_create_items_rerun_after_a_failure_does_not_duplicate(
 
 
 def test_import_checks_every_item_before_creating_anything(
-    cli: CLI, tmp_path: Path, no_posts_reach: None
+    cli: CLI, tmp_path: Path, no_request_reaches: None
 ) -> None:
     """Item 4 (import): an item missing required keys on line 40 is refused before any request."""
     records = write_export(tmp_path / "source.jsonl", 60)
@@ -458,7 +474,7 @@ def test_import_checks_every_item_before_creating_anything(
 
 @pytest.mark.usefixtures("default_sigint")
 def test_ctrl_c_while_checking_a_file_sends_nothing(
-    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_posts_reach: None
+    cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_request_reaches: None
 ) -> None:
     """Item 19: Ctrl-C during import's first pass exits 130 with one line, before any request."""
     import signal
