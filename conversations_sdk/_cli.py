@@ -29,18 +29,32 @@ def _version() -> str:
     return str(__version__)
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, reading the package metadata only when asked (not on every start)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``conversations-sdk`` parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog=_PROG,
         description="Tools of conversations-sdk, the Python SDK for the OpenAI Conversations API.",
     )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=f"%(prog)s {_version()}",
-        help="print the version and exit",
-    )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", title="commands", required=True)
 
     from .emulator import _serve  # the emulator pulls in aiohttp.web: load it only when used
