@@ -4,30 +4,39 @@ Everything here goes through :class:`AsyncClient` (no second HTTP path). This mo
 
 * the **export format**: JSON Lines, the conversation on the first line, then every item in
   ascending order, each exactly as the SDK unstructures it (unknown fields included);
+* **reading and writing JSON Lines**: records split on ``\n`` only, strict UTF-8, and written so
+  that no character inside a record can end a line for any reader (:func:`dumps_line`);
 * turning a stored item (an *output* shape, as ``items.list`` returns it) into the *input* shape
   ``items.create`` accepts, with the spec's input schemas (through the generated input models) as
   the only source of which keys may be sent;
 * **resumable appends**: items go in batches of at most 20, in order; the conversation create
   and each batch carry an idempotency key derived from the source and the batch's position, and a
-  rerun first counts what the target already holds, so it continues instead of duplicating.
+  rerun first counts what the target already holds, so it continues instead of duplicating;
+* **streaming**: an import reads its file twice (check everything, then send), holding one batch
+  at a time, so its memory does not grow with the file.
 
 It prints nothing itself: progress goes through :class:`Progress`, results back to the caller.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import hashlib
+import itertools
 import json
+import re
+import shutil
+import tempfile
 import typing
-from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
 from ._cli_progress import Progress
-from ._errors import NotFoundError
+from ._errors import APIStatusError, NotFoundError
 from ._params import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -37,13 +46,20 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BATCH_SIZE",
-    "ExportFile",
+    "ExportSummary",
     "TransferError",
     "TransferState",
     "append_items",
+    "dumps_line",
     "export_conversation",
+    "export_inputs",
+    "export_line",
     "fork_source",
-    "read_export",
+    "item_problem",
+    "iter_json_lines",
+    "reject_constant",
+    "rewindable",
+    "scan_export",
     "to_input_item",
 ]
 
@@ -74,13 +90,27 @@ class TransferState:
     done: int = 0
     target: str | None = None
     output: str | None = None
+    #: The position (0-based, in the whole source) of an item the API refused, if it named one.
+    refused: int | None = None
+    #: Turns such a position into words for the user (``items.jsonl:35``).
+    locate: Callable[[int], str] | None = None
 
     def describe(self) -> str:
         """Say in one sentence how far the transfer got and how to continue."""
         if self.action == "export":
-            where = f" to {self.output}" if self.output else ""
-            return f"exported {self.done:,} items{where} before stopping; the export is incomplete"
+            where = f"; nothing was written to {self.output}" if self.output else ""
+            return f"exported {self.done:,} items before stopping{where}; the export is incomplete"
         of_total = f" of {self.total:,}" if self.total is not None else ""
+        if self.refused is not None:
+            where = self.locate(self.refused) if self.locate else f"item {self.refused + 1:,}"
+            if self.target is None:
+                return f"the API refused {where}; nothing was created"
+            # The same command would be refused again: the item must change, and a changed file
+            # has new idempotency keys, so only --resume finds this conversation again.
+            return (
+                f"the API refused {where}; {self.done:,}{of_total} items are in {self.target}; "
+                f"fix that item and run the command again with --resume {self.target}"
+            )
         if self.target is None:
             return f"stopped before any item was copied (0{of_total} items)"
         return (
@@ -164,65 +194,223 @@ def to_input_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k in keys}
 
 
-# --- the export file -------------------------------------------------------------------------
+def item_problem(value: object) -> str | None:
+    """Say what makes ``value`` an item the API cannot accept, if the SDK knows it for certain.
+
+    Checked: a JSON object; a string ``type`` (or none: an easy message or a reference); for a
+    known type, the keys that at least one of its input schemas requires (the most lenient
+    reading). A type this SDK does not know is left to the server, which may know it.
+    """
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    kind = value.get("type")
+    if kind is None:
+        if "role" in value or "content" in value:
+            kind = "message"
+        elif "id" in value:
+            kind = "item_reference"
+        else:
+            return "an item needs a 'type' (or 'role' and 'content' for a message)"
+    if not isinstance(kind, str):
+        return f"'type' must be a string, not {json.dumps(kind)[:40]}"
+    shapes = _input_shapes().get(kind, ())
+    role = value.get("role")
+    if isinstance(role, str) and kind == "message":
+        shapes = tuple(s for s in shapes if not s.roles or role in s.roles) or shapes
+    missing = [sorted(s.required - value.keys()) for s in shapes]
+    if missing and all(missing):
+        keys = min(missing, key=len)
+        return f"a {kind!r} item needs " + ", ".join(repr(k) for k in keys)
+    return None
+
+
+# --- JSON Lines ------------------------------------------------------------------------------
+
+# What json.dumps(ensure_ascii=False) leaves raw although some reader ends a line there:
+# U+0085 (NEL), U+2028 and U+2029 (str.splitlines, JavaScript before ES2019); and lone
+# surrogates, which UTF-8 cannot encode. Every other line break (\n, \r, \v, \f, \x1c-\x1e) is a
+# control character json.dumps always escapes.
+_UNSAFE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+_JSON_SPACE = " \t\r\n"
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def dumps_line(value: Any) -> str:
+    """Return ``value`` as one JSON Lines record, without the newline.
+
+    Compact, UTF-8 text kept readable, except the characters some line splitter would break on
+    (and lone surrogates), which are written as ``\\uXXXX`` escapes: outside strings JSON is
+    ASCII, so those characters can only occur inside a string, where the escape means the same.
+    """
+    return _UNSAFE.sub(_escape, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def reject_constant(name: str) -> Any:
+    """Refuse ``NaN`` and ``Infinity`` (a ``parse_constant`` hook for :func:`json.loads`)."""
+    # json.loads accepts NaN and Infinity, which are not JSON: sending them would fail later.
+    raise ValueError(f"{name} is not JSON")
+
+
+def iter_json_lines(
+    stream: IO[bytes], name: str, *, digest: Any = None
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line number, value)`` for each non-blank line of a JSON Lines byte stream.
+
+    Lines end at ``\\n`` only (a ``\\r`` before it is dropped), never at the other characters
+    ``str.splitlines()`` splits on; a UTF-8 byte order mark at the start is skipped. Reads one
+    line at a time.
+
+    Args:
+        stream: A binary stream, read from its current position.
+        name: The file's name, for messages.
+        digest: A ``hashlib`` object fed every byte read, blank lines included.
+
+    Raises:
+        TransferError: A line is not UTF-8 (the message gives the byte offset in the file) or
+            not JSON (the message gives the line number).
+    """
+    offset = 0
+    for number, raw in enumerate(stream, start=1):
+        if digest is not None:
+            digest.update(raw)
+        line = raw[:-1] if raw.endswith(b"\n") else raw
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        skip = len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
+        try:
+            text = line[skip:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Refused, never replaced: U+FFFD stored in place of the user's bytes is data lost.
+            raise TransferError(
+                f"{name}: not UTF-8 at byte offset {offset + skip + exc.start} (line {number}); "
+                "nothing was sent"
+            ) from None
+        offset += len(raw)
+        if not text.strip(_JSON_SPACE):
+            continue
+        try:
+            value = json.loads(text, parse_constant=reject_constant)
+        except json.JSONDecodeError as exc:
+            raise TransferError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
+        except ValueError as exc:
+            raise TransferError(f"{name}:{number}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise TransferError(f"{name}:{number}: JSON nested too deeply") from None
+        yield number, value
+
+
+def rewindable(stream: IO[bytes]) -> IO[bytes]:
+    """Return ``stream`` if it can seek, else a private temporary copy of it (for stdin, pipes).
+
+    The copy is an unnamed file (mode 0600, removed when closed), so reading a file twice never
+    needs the whole of it in memory.
+    """
+    try:
+        if stream.seekable():
+            return stream
+    except (OSError, ValueError):
+        pass
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
+    try:
+        shutil.copyfileobj(stream, spool, 1 << 20)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
 
 
 @attrs.frozen
-class ExportFile:
-    """An export read back: the conversation, its items in order, and a digest of the bytes.
+class ExportSummary:
+    """What the first pass over an export found.
 
     Attributes:
-        conversation: The first line (a conversation object).
-        items: Every following line, in file order.
+        conversation: The first record (a conversation object).
+        count: How many items follow it.
         digest: SHA-256 of the file's bytes: the same file always gives the same idempotency keys.
+        start: Where in the stream the file began.
     """
 
     conversation: Mapping[str, Any]
-    items: Sequence[Mapping[str, Any]]
+    count: int
     digest: str
+    start: int = 0
 
 
-def read_export(data: bytes, *, name: str) -> ExportFile:
-    """Parse the bytes of an export file.
-
-    Args:
-        data: The file's content.
-        name: The file's name, for messages.
-
-    Returns:
-        The parsed file.
-
-    Raises:
-        TransferError: Not JSON Lines, no conversation on the first line, or an item without a
-            ``type``; the message names the line.
-    """
-    conversation: Mapping[str, Any] | None = None
-    items: list[Mapping[str, Any]] = []
-    for number, line in enumerate(data.decode("utf-8", errors="strict").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TransferError(f"{name}:{number}: not valid JSON ({exc.msg})") from exc
+def _export_records(
+    stream: IO[bytes], name: str, digest: Any = None
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """Yield the records of an export, the conversation first, checking each one's shape."""
+    first = True
+    for number, record in iter_json_lines(stream, name, digest=digest):
         if not isinstance(record, dict):
             raise TransferError(f"{name}:{number}: expected a JSON object")
-        if conversation is None:
+        if first:
             if record.get("object") != "conversation":
                 raise TransferError(
                     f"{name}:{number}: the first line must be a conversation "
                     '(\'"object": "conversation"\'), as written by `conversations-sdk export`'
                 )
-            conversation = record
+            first = False
         elif not isinstance(record.get("type"), str):
             raise TransferError(f"{name}:{number}: an item needs a string 'type'")
-        else:
-            items.append(record)
-    if conversation is None:
+        yield number, record
+    if first:
         raise TransferError(f"{name}: empty file; expected an export written by `export`")
-    return ExportFile(
-        conversation=conversation, items=items, digest=hashlib.sha256(data).hexdigest()
-    )
+
+
+def scan_export(stream: IO[bytes], name: str) -> ExportSummary:
+    """Check a whole export file, one line at a time, before anything is sent.
+
+    Args:
+        stream: The file, at its start; left at its end.
+        name: The file's name, for messages.
+
+    Returns:
+        The conversation, the number of items and the digest of the bytes.
+
+    Raises:
+        TransferError: Not UTF-8, not JSON Lines, no conversation on the first line, or an item
+            without a ``type``; the message names the line (or the byte offset).
+    """
+    start = stream.tell()
+    digest = hashlib.sha256()
+    records = _export_records(stream, name, digest)
+    _, conversation = next(records)
+    count = 0
+    for number, record in records:
+        # Checked in input shape, as it will be sent: refused here, nothing is created.
+        problem = item_problem(to_input_item(record))
+        if problem:
+            raise TransferError(f"{name}:{number}: {problem}; nothing was sent")
+        count += 1
+    return ExportSummary(conversation, count, digest.hexdigest(), start)
+
+
+def export_inputs(stream: IO[bytes], name: str, summary: ExportSummary) -> Iterator[dict[str, Any]]:
+    """Yield the items of an export, in input shape, reading the file from its start again."""
+    stream.seek(summary.start)
+    records = _export_records(stream, name)
+    next(records)  # the conversation
+    for _, record in records:
+        yield to_input_item(record)
+
+
+def export_line(stream: IO[bytes], name: str, summary: ExportSummary, index: int) -> str:
+    """Say on which line of the file the item at ``index`` (0-based) is, reading it again.
+
+    Only called to report a refused item, so an import never keeps a line table in memory.
+    """
+    stream.seek(summary.start)
+    found = -1
+    for number, _ in iter_json_lines(stream, name):
+        if found == index:
+            return f"{name}:{number}"
+        found += 1
+    return f"item {index + 1:,} of {name}"
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -289,16 +477,28 @@ def _metadata(conversation: Mapping[str, Any]) -> Mapping[str, str] | NotGiven:
     return metadata if isinstance(metadata, dict) else NOT_GIVEN
 
 
+def _input_type(item: Mapping[str, Any]) -> str:
+    kind = item.get("type")
+    if isinstance(kind, str):
+        return kind
+    return "message" if "role" in item else "item_reference"
+
+
 async def _count_existing(
-    client: AsyncClient, target: str, inputs: Sequence[Mapping[str, Any]]
+    client: AsyncClient, target: str, inputs: Iterator[Mapping[str, Any]]
 ) -> int:
-    """Count the items ``target`` already holds, checking they are a prefix of ``inputs``."""
+    """Count the items ``target`` already holds, checking they are a prefix of ``inputs``.
+
+    Takes exactly one input per item held, so ``inputs`` continues with the first item to send.
+    """
     count = 0
     async for page in client.conversations.items.list(
         target, order="asc", limit=_PAGE_SIZE
     ).pages():
         for item in page.data:
-            expected = inputs[count].get("type") if count < len(inputs) else None
+            source = next(inputs, None)
+            # An easy message has no type; a reference may have none either.
+            expected = None if source is None else _input_type(source)
             # A reference's stored type is the referenced item's, so only its position is checked.
             if expected is None or expected not in ("item_reference", item.type):
                 raise TransferError(
@@ -314,11 +514,13 @@ async def append_items(
     client: AsyncClient,
     *,
     conversation: Mapping[str, Any],
-    inputs: Sequence[Mapping[str, Any]],
+    inputs: Iterable[Mapping[str, Any]],
+    total: int,
     namespace: str,
     resume: str | None,
     progress: Progress,
     state: TransferState,
+    first_batch: Sequence[Mapping[str, Any]] = (),
 ) -> Conversation:
     """Create a conversation with ``conversation``'s metadata and append ``inputs`` in order.
 
@@ -329,11 +531,14 @@ async def append_items(
     Args:
         client: The client to write with.
         conversation: The source conversation (its ``metadata`` is copied).
-        inputs: The items to append, already in input shape.
+        inputs: The items to append, already in input shape; read once, one batch at a time.
+        total: How many items ``inputs`` holds.
         namespace: What the idempotency keys derive from (a digest of the source).
         resume: An existing conversation to continue instead of creating one.
         progress: Advanced once per batch.
         state: Updated as batches land.
+        first_batch: The first items of ``inputs`` (at most 20), sent with the conversation's
+            create so a short source lands in one request; ``inputs`` still starts with them.
 
     Returns:
         The target conversation.
@@ -342,16 +547,23 @@ async def append_items(
         TransferError: The target holds items that are not a prefix of ``inputs``.
         APIError: A request failed (after retries).
     """
-    state.total = len(inputs)
+    state.total = total
     if resume is None:
-        target = await client.conversations.create(
-            metadata=_metadata(conversation), idempotency_key=_key(namespace, "conversation")
-        )
+        try:
+            target = await client.conversations.create(
+                metadata=_metadata(conversation),
+                items=list[Any](first_batch) if first_batch else NOT_GIVEN,
+                idempotency_key=_key(namespace, "conversation"),
+            )
+        except APIStatusError as exc:
+            state.refused = _refused(exc, 0)
+            raise
     else:
         target = await client.conversations.retrieve(resume)
     state.target = target.id
+    pending = iter(inputs)
     try:
-        done = await _count_existing(client, target.id, inputs)
+        done = await _count_existing(client, target.id, pending)
     except NotFoundError as exc:
         # The create was answered from an earlier run's idempotency record, but that conversation
         # has since been deleted: rerunning would replay the same answer forever.
@@ -361,22 +573,34 @@ async def append_items(
         ) from exc
     state.done = done
     progress.advance(done)
-    while done < len(inputs):
-        batch = list(inputs[done : done + BATCH_SIZE])
+    while batch := list(itertools.islice(pending, BATCH_SIZE)):
         # Keyed by target, offset and content, not by a running batch number: a resume that starts
         # at an offset not on a multiple of 20 still sends each batch with a key of its own, and a
         # reused --key with different items gets new keys instead of an idempotency conflict.
         key = _key(namespace, target.id, done, _digest(batch))
-        # Dicts read from a file: the API checks them, a type checker cannot (hence the cast).
-        items = typing.cast("list[Any]", batch)
-        await client.conversations.items.create(target.id, items=items, idempotency_key=key)
+        try:
+            await client.conversations.items.create(
+                target.id, items=typing.cast("list[Any]", batch), idempotency_key=key
+            )
+        except APIStatusError as exc:
+            state.refused = _refused(exc, done)
+            raise
         done += len(batch)
         state.done = done
         progress.advance(len(batch))
     return target
 
 
-def import_namespace(export: ExportFile, key: str | None) -> str:
+_ITEM_PARAM = re.compile(r"items\[(\d+)\]")
+
+
+def _refused(exc: APIStatusError, offset: int) -> int | None:
+    """The source position of the item an API error names (``param: items[3].content``), if any."""
+    match = _ITEM_PARAM.match(exc.param or "")
+    return offset + int(match.group(1)) if match else None
+
+
+def import_namespace(export: ExportSummary, key: str | None) -> str:
     """Return the idempotency namespace of an import: the user's ``--key``, else the file digest."""
     return f"import:{key}" if key is not None else f"import:{export.digest}"
 
@@ -432,8 +656,3 @@ async def fork_source(
         raise TransferError(f"item {until} is not in conversation {conversation_id}")
     namespace = f"fork:{conversation_id}:{by_value}:{_digest(ids)}"
     return source, inputs, namespace
-
-
-def converted_inputs(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Convert exported items to input items, in order."""
-    return [to_input_item(item) for item in items]

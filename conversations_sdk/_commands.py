@@ -12,7 +12,7 @@ the API's message and request id, never the API key. Exit statuses:
 ====  ==========================================================================
 0     success
 1     the output could not be written (disk full, permissions)
-2     usage: bad arguments, an unreadable or malformed input file, or a value
+2     usage: bad arguments, an unreadable, malformed or non-UTF-8 input file, or a value
       the SDK refused before sending (metadata too long, missing API key, ...)
 3     the API answered with an error (or a body that does not match the spec)
 4     no answer: connection refused or reset, timeout (after retries)
@@ -25,11 +25,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
+import contextlib
+import hashlib
+import io
 import json
 import os
+import re
+import stat
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, cast
+
+import attrs
 
 from ._cli_progress import Progress
 from ._cli_transfer import (
@@ -37,14 +46,20 @@ from ._cli_transfer import (
     TransferError,
     TransferState,
     append_items,
-    converted_inputs,
+    dumps_line,
     export_conversation,
+    export_inputs,
+    export_line,
     fork_source,
     import_namespace,
-    read_export,
+    item_problem,
+    iter_json_lines,
+    reject_constant,
+    rewindable,
+    scan_export,
     unstructure,
 )
-from ._errors import APIConnectionError, APIError, InvalidRequestError
+from ._errors import APIConnectionError, APIError, APIStatusError, InvalidRequestError
 from ._params import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
@@ -79,16 +94,20 @@ class UsageError(Exception):
     """The command line (or a file it names) is wrong; reported with exit status 2."""
 
 
+class _ItemsRefused(Exception):
+    """The API refused an item of a file; the message says which line (exit status 3)."""
+
+    def __init__(self, error: APIStatusError, message: str) -> None:
+        super().__init__(message)
+        self.error = error
+
+
 # --- output ------------------------------------------------------------------------------------
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _emit(value: Any) -> None:
     """Write one JSON value as one line of stdout."""
-    sys.stdout.write(_dumps(value) + "\n")
+    sys.stdout.write(dumps_line(value) + "\n")
 
 
 def _error(message: str) -> None:
@@ -133,6 +152,8 @@ def _run(
             message = "no API key: pass --api-key or set the OPENAI_API_KEY environment variable"
     except (UsageError, TransferError) as exc:
         status, message = EXIT_USAGE, str(exc)
+    except _ItemsRefused as exc:
+        status, message = EXIT_API_ERROR, str(exc)
     except APIConnectionError as exc:
         status, message = EXIT_CONNECTION_ERROR, f"no response from {_base_url(args)}: {exc}"
     except APIError as exc:  # a status error, or a body that does not match the spec
@@ -189,6 +210,31 @@ def _metadata_pair(text: str) -> tuple[str, str]:
     return key, value
 
 
+class _MetadataAction(argparse.Action):
+    """Collect KEY=VALUE pairs from every ``--metadata`` given; a key given twice is an error.
+
+    argparse's default keeps only the last flag's values, which silently dropped pairs (and
+    ``update`` then replaced the stored metadata with the cut-down set).
+    """
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        pairs: dict[str, str] = dict(getattr(namespace, self.dest, None) or {})
+        for key, value in cast("Sequence[tuple[str, str]]", values or ()):
+            if key in pairs:
+                parser.error(
+                    f"{option_string}: key {key!r} is given twice "
+                    f"({key}={pairs[key]!r} and {key}={value!r}); give each key once"
+                )
+            pairs[key] = value
+        setattr(namespace, self.dest, pairs)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -209,35 +255,92 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _read_bytes(path: str) -> bytes:
+@contextlib.contextmanager
+def _open_input(path: str) -> Iterator[IO[bytes]]:
+    """Open a file (``-``: stdin) for reading bytes; a failure is a usage error naming it."""
+    if path == "-":
+        yield sys.stdin.buffer
+        return
     try:
-        if path == "-":
-            return sys.stdin.buffer.read()
-        with open(path, "rb") as file:
-            return file.read()
+        file = open(path, "rb")  # noqa: SIM115 - closed below, after the with body ran
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with file:
+        yield file
 
 
-def _read_items(path: str) -> list[Mapping[str, Any]]:
-    """Read input items from a JSON array or JSON Lines file (``-`` for stdin)."""
-    text = _read_bytes(path).decode("utf-8", errors="replace")
-    name = "stdin" if path == "-" else path
-    try:
-        if text.lstrip().startswith("["):
-            values = json.loads(text)
-        else:
-            values = [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{name}: not JSON or JSON Lines ({exc.msg}, line {exc.lineno})") from exc
-    if not isinstance(values, list):
-        raise UsageError(f"{name}: expected a JSON array or JSON Lines of items")
-    for number, value in enumerate(values, start=1):
-        if not isinstance(value, dict):
-            raise UsageError(f"{name}: item {number} is not a JSON object")
+def _name(path: str) -> str:
+    return "stdin" if path == "-" else path
+
+
+@attrs.frozen
+class ItemsFile:
+    """An items file, read and checked whole before anything is sent.
+
+    Attributes:
+        name: The file's name for messages (``stdin`` for ``-``).
+        items: The items, in order.
+        places: Where each item is in the file (``items.jsonl:3``, ``items.json item 3``).
+        digest: SHA-256 of the file's bytes.
+    """
+
+    name: str
+    items: list[Mapping[str, Any]]
+    places: list[str]
+    digest: str
+
+    def locate(self, index: int) -> str:
+        """Say where the item at ``index`` (0-based) is in the file."""
+        return self.places[index] if 0 <= index < len(self.places) else f"item {index + 1}"
+
+
+def _read_items(path: str) -> ItemsFile:
+    """Read input items from a JSON array or JSON Lines file (``-`` for stdin), checking each.
+
+    Raises:
+        UsageError: The file cannot be read, is not UTF-8, not JSON, or an item is malformed;
+            the message names the file and the line (or the byte offset).
+    """
+    name = _name(path)
+    with _open_input(path) as stream:
+        try:
+            data = stream.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if data[bom:].lstrip(b" \t\r\n").startswith(b"["):
+        try:
+            text = data[bom:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"{name}: not UTF-8 at byte offset {bom + exc.start}; nothing was sent"
+            ) from None
+        try:
+            values = json.loads(text, parse_constant=reject_constant)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{name}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        except ValueError as exc:
+            raise UsageError(f"{name}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise UsageError(f"{name}: JSON nested too deeply") from None
+        if not isinstance(values, list):
+            raise UsageError(f"{name}: expected a JSON array or JSON Lines of items")
+        places = [f"{name} item {n}" for n in range(1, len(values) + 1)]
+    else:
+        try:
+            numbered = list(iter_json_lines(io.BytesIO(data), name))
+        except TransferError as exc:
+            raise UsageError(str(exc)) from None
+        values = [value for _, value in numbered]
+        places = [f"{name}:{number}" for number, _ in numbered]
     if not values:
         raise UsageError(f"{name}: no items")
-    return cast("list[Mapping[str, Any]]", values)
+    for place, value in zip(places, values, strict=True):
+        problem = item_problem(value)
+        if problem:
+            raise UsageError(f"{place}: {problem}; nothing was sent")
+    return ItemsFile(name, cast("list[Mapping[str, Any]]", values), places, digest)
 
 
 def _include(args: argparse.Namespace) -> Sequence[Include] | NotGiven:
@@ -354,6 +457,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--metadata",
         nargs="+",
         type=_metadata_pair,
+        action=_MetadataAction,
         default=None,
         metavar="KEY=VALUE",
         help=_METADATA_HELP,
@@ -361,8 +465,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument(
         "--items",
         metavar="FILE",
-        help="input items as JSON Lines or a JSON array ('-' for stdin); more than 20 are "
-        "added in batches after the create",
+        help="input items as JSON Lines or a JSON array ('-' for stdin), all checked before "
+        "anything is sent; more than 20 are added in batches after the create (resumable)",
+    )
+    p.add_argument(
+        "--resume",
+        metavar="ID",
+        help="with --items: continue a stopped create into this conversation",
+    )
+    p.add_argument(
+        "--key",
+        metavar="TEXT",
+        help="with --items: idempotency namespace (default: the file's SHA-256 and the "
+        "metadata, so rerunning the same command resumes instead of duplicating); pass a new "
+        "one to make another conversation from the same file",
     )
 
     p = add(
@@ -384,7 +500,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("conversation_id", metavar="ID")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument(
-        "--metadata", nargs="+", type=_metadata_pair, metavar="KEY=VALUE", help=_METADATA_HELP
+        "--metadata",
+        nargs="+",
+        type=_metadata_pair,
+        action=_MetadataAction,
+        metavar="KEY=VALUE",
+        help=_METADATA_HELP,
     )
     which.add_argument("--clear", action="store_true", help="remove all metadata")
 
@@ -485,7 +606,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "-o",
         "--output",
         metavar="FILE",
-        help="write here (via FILE.part, renamed when complete) instead of stdout",
+        help="write here instead of stdout: a private temporary file beside FILE, renamed to "
+        "FILE only when complete (mode 0600)",
     )
     _include_option(p)
 
@@ -545,7 +667,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _handler(function: Handler) -> Handler:
-    """Report a usage error raised before the event loop starts (reading a file) as exit 2."""
+    """Report a usage error raised before the event loop starts (reading a file) as exit 2.
+
+    Ctrl-C at that stage (checking a large file) exits 130 with one line, not a traceback.
+    """
 
     def handler(args: argparse.Namespace) -> int:
         try:
@@ -553,52 +678,74 @@ def _handler(function: Handler) -> Handler:
         except (UsageError, TransferError) as exc:
             _error(str(exc))
             return EXIT_USAGE
+        except KeyboardInterrupt:
+            # Ctrl-C while a file is read and checked, before any request: nothing to resume.
+            _error("interrupted; nothing was sent")
+            return EXIT_INTERRUPTED
 
     handler.__name__ = handler.__qualname__ = function.__name__
     handler.__doc__ = function.__doc__
     return handler
 
 
-def _metadata_arg(pairs: Sequence[tuple[str, str]] | None) -> dict[str, str] | NotGiven:
+def _metadata_arg(pairs: Mapping[str, str] | None) -> dict[str, str] | NotGiven:
     return NOT_GIVEN if pairs is None else dict(pairs)
 
 
-async def _add_in_batches(
-    client: AsyncClient,
-    conversation_id: str,
-    items: Sequence[Mapping[str, Any]],
-    include: Sequence[Include] | NotGiven,
-) -> None:
-    # Each batch is printed as it lands, so a failure leaves stdout listing what was added.
-    # Items are dicts read from a file (hence the casts): the API checks them, a type checker cannot.
-    for start in range(0, len(items), BATCH_SIZE):
-        page = await client.conversations.items.create(
-            conversation_id,
-            items=cast("list[Any]", items[start : start + BATCH_SIZE]),
-            include=include,
-        )
-        for item in page.data:
-            _emit(unstructure(item))
+def _refused_item(exc: APIStatusError, items: ItemsFile, offset: int) -> str:
+    """The API's message, plus where in the file the item it names is (``items[3]`` -> line)."""
+    match = re.match(r"items\[(\d+)\]", exc.param or "")
+    if match is None:
+        return str(exc)
+    return f"{items.locate(offset + int(match.group(1)))}: {exc}"
 
 
 @_handler
 def _create(args: argparse.Namespace) -> int:
-    items = _read_items(args.items) if args.items else []
+    if args.items is None:
+        if args.resume is not None or args.key is not None:
+            raise UsageError("--resume and --key go with --items")
 
-    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
-        conversation = await client.conversations.create(
-            metadata=_metadata_arg(args.metadata),
-            items=cast("list[Any]", items[:BATCH_SIZE]) if items else NOT_GIVEN,
-        )
-        rest = items[BATCH_SIZE:]
-        for start in range(0, len(rest), BATCH_SIZE):
-            await client.conversations.items.create(
-                conversation.id, items=cast("list[Any]", rest[start : start + BATCH_SIZE])
+        async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+            _emit(
+                unstructure(
+                    await client.conversations.create(metadata=_metadata_arg(args.metadata))
+                )
             )
+            return EXIT_OK
+
+        return _run(args, work)
+
+    items = _read_items(args.items)
+    metadata = _metadata_arg(args.metadata)
+    state = TransferState("create", total=len(items.items), locate=items.locate)
+    progress = _progress("create", total=len(items.items))
+    # Deterministic keys, as for import: the same file and metadata name the same conversation, so
+    # rerunning after a failure continues it instead of creating a second, half-filled one.
+    # A --key replaces the file's digest; the metadata always counts (it is part of the create).
+    source = [
+        items.digest if args.key is None else f"key:{args.key}",
+        None if isinstance(metadata, NotGiven) else sorted(metadata.items()),
+    ]
+    namespace = f"create:{json.dumps(source)}"
+
+    async def transfer(client: AsyncClient, args: argparse.Namespace) -> int:
+        conversation = await append_items(
+            client,
+            conversation={} if isinstance(metadata, NotGiven) else {"metadata": metadata},
+            inputs=items.items,
+            total=len(items.items),
+            namespace=namespace,
+            resume=args.resume,
+            progress=progress,
+            state=state,
+            first_batch=items.items[:BATCH_SIZE],
+        )
+        progress.finish()
         _emit(unstructure(conversation))
         return EXIT_OK
 
-    return _run(args, work)
+    return _run(args, transfer, state=state, progress=progress)
 
 
 @_handler
@@ -663,7 +810,25 @@ def _items_add(args: argparse.Namespace) -> int:
     items = _read_items(args.file)
 
     async def work(client: AsyncClient, args: argparse.Namespace) -> int:
-        await _add_in_batches(client, args.conversation_id, items, _include(args))
+        include = _include(args)
+        # Each batch is printed as it lands, so a failure leaves stdout listing what was added.
+        for start in range(0, len(items.items), BATCH_SIZE):
+            try:
+                page = await client.conversations.items.create(
+                    args.conversation_id,
+                    # Dicts read from a file: the API checks them, a type checker cannot.
+                    items=cast("list[Any]", items.items[start : start + BATCH_SIZE]),
+                    include=include,
+                )
+            except APIStatusError as exc:
+                done = (
+                    f"{start:,} of {len(items.items):,} items were added before this"
+                    if start
+                    else "no item was added"
+                )
+                raise _ItemsRefused(exc, f"{_refused_item(exc, items, start)}; {done}") from None
+            for item in page.data:
+                _emit(unstructure(item))
         return EXIT_OK
 
     return _run(args, work)
@@ -693,24 +858,89 @@ def _items_delete(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
+class _AtomicOutput:
+    """The file of ``export -o``: complete under its final name, or absent; never a partial file.
+
+    Nothing touches the disk until the first record arrives. Then a temporary file is created
+    beside the target with :func:`tempfile.mkstemp`: a random name, ``O_EXCL`` (an existing file
+    or a planted symlink makes it fail instead of being followed or truncated), ``O_NOFOLLOW``
+    where the system has it, mode 0600. On success it is flushed to disk and renamed over the
+    target in one step (``os.replace``, which replaces a symlink at the target, never its target);
+    on any failure it is removed.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._folder = os.path.dirname(os.path.abspath(target))
+        self._temp: str | None = None
+        self._file: IO[str] | None = None
+
+    def check(self) -> None:
+        """Refuse, before any request, a target that could never be written."""
+        if not os.path.isdir(self._folder):
+            raise UsageError(f"cannot write {self.target}: no such folder {self._folder}")
+        try:
+            mode = os.stat(self.target).st_mode  # through a symlink: what would be replaced
+        except OSError:  # absent, or a dangling link: the export creates it
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            # A folder, a device (/dev/stdout), a FIFO: renaming over it would destroy it.
+            raise UsageError(
+                f"cannot write {self.target}: not a regular file "
+                "(leave out -o to write to standard output)"
+            )
+        if not os.access(self._folder, os.W_OK | os.X_OK):
+            raise UsageError(f"cannot write {self.target}: permission denied on {self._folder}")
+
+    def write(self, text: str) -> None:
+        """Write ``text``, creating the temporary file on the first call."""
+        self._opened().write(text)
+
+    def _opened(self) -> IO[str]:
+        if self._file is None:
+            base = os.path.basename(self.target)
+            fd, self._temp = tempfile.mkstemp(prefix=f".{base}.", suffix=".part", dir=self._folder)
+            self._file = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        return self._file
+
+    def commit(self) -> None:
+        """Make the complete file visible under the target's name."""
+        file, temp = self._opened(), self._temp
+        file.flush()
+        os.fsync(file.fileno())  # the data is on disk before the name points at it
+        file.close()
+        os.replace(str(temp), self.target)
+        self._temp = None
+        with contextlib.suppress(OSError):  # not every system can fsync a folder (Windows)
+            folder = os.open(self._folder, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+
+    def discard(self) -> None:
+        """Remove the temporary file, if one was created."""
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+        if self._temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._temp)
+            self._temp = None
+
+
 @_handler
 def _export(args: argparse.Namespace) -> int:
-    state = TransferState("export")
+    state = TransferState("export", output=args.output)
     # Items printed to the terminal itself would be torn apart by the bar's redraws.
     progress = _progress("export", quiet=args.output is None and _isatty(sys.stdout))
-    if args.output is None:
-        out: IO[str] = sys.stdout
-    else:
-        # Written beside the target and renamed at the end: a file named FILE is always complete.
-        state.output = args.output + ".part"
-        try:
-            out = open(state.output, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        except OSError as exc:
-            _error(f"cannot write {state.output}: {exc.strerror or exc}")
-            return EXIT_USAGE
+    output = None if args.output is None else _AtomicOutput(args.output)
+    if output is not None:
+        output.check()
+    out = output.write if output is not None else sys.stdout.write
 
     def write(value: Any) -> None:
-        out.write(_dumps(value) + "\n")
+        out(dumps_line(value) + "\n")
 
     async def work(client: AsyncClient, args: argparse.Namespace) -> int:
         await export_conversation(
@@ -721,42 +951,56 @@ def _export(args: argparse.Namespace) -> int:
             progress=progress,
             state=state,
         )
+        if output is not None:
+            output.commit()
         return EXIT_OK
 
     try:
         status = _run(args, work, state=state, progress=progress)
     finally:
-        if out is not sys.stdout:
-            out.close()
+        if output is not None:
+            output.discard()  # after a commit there is nothing left to remove
     if status == EXIT_OK:
         progress.finish()
-        if args.output is not None:
-            os.replace(args.output + ".part", args.output)
     return status
 
 
 @_handler
 def _import(args: argparse.Namespace) -> int:
-    export = read_export(_read_bytes(args.file), name="stdin" if args.file == "-" else args.file)
-    inputs = converted_inputs(export.items)
-    state = TransferState("import", total=len(inputs))
-    progress = _progress("import", total=len(inputs))
-
-    async def work(client: AsyncClient, args: argparse.Namespace) -> int:
-        target = await append_items(
-            client,
-            conversation=export.conversation,
-            inputs=inputs,
-            namespace=import_namespace(export, args.key),
-            resume=args.resume,
-            progress=progress,
-            state=state,
+    name = _name(args.file)
+    with _open_input(args.file) as opened, contextlib.ExitStack() as cleanup:
+        # Two passes, one line at a time: check the whole file before creating anything, then
+        # send it batch by batch. Memory stays flat however large the file is.
+        try:
+            stream = rewindable(opened)
+            if stream is not opened:
+                cleanup.enter_context(stream)
+            summary = scan_export(stream, name)
+        except OSError as exc:
+            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        state = TransferState(
+            "import",
+            total=summary.count,
+            locate=lambda index: export_line(stream, name, summary, index),
         )
-        progress.finish()
-        _emit(unstructure(target))
-        return EXIT_OK
+        progress = _progress("import", total=summary.count)
 
-    return _run(args, work, state=state, progress=progress)
+        async def work(client: AsyncClient, args: argparse.Namespace) -> int:
+            target = await append_items(
+                client,
+                conversation=summary.conversation,
+                inputs=export_inputs(stream, name, summary),
+                total=summary.count,
+                namespace=import_namespace(summary, args.key),
+                resume=args.resume,
+                progress=progress,
+                state=state,
+            )
+            progress.finish()
+            _emit(unstructure(target))
+            return EXIT_OK
+
+        return _run(args, work, state=state, progress=progress)
 
 
 @_handler
@@ -779,6 +1023,7 @@ def _fork(args: argparse.Namespace) -> int:
             client,
             conversation=source,
             inputs=inputs,
+            total=len(inputs),
             namespace=f"{namespace}:{args.key}" if args.key else namespace,
             resume=args.resume,
             progress=progress,

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import secrets
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -40,3 +41,17 @@ def cli(
     monkeypatch.setenv("OPENAI_API_KEY", emulator_key)
     yield CLI(capsys, emulator)
     emulator.set_faults(None)
+
+
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    """Let SIGINT raise KeyboardInterrupt, even when the suite was started with SIGINT ignored.
+
+    A job started with ``&`` in a script (and some CI runners) inherits SIGINT ignored: a test
+    that sends itself SIGINT would then see nothing happen.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

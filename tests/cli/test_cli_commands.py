@@ -132,9 +132,13 @@ def test_usage_errors_exit_2(cli: CLI, argv: list[str], needle: str) -> None:
 @pytest.mark.parametrize(
     ("content", "needle"),
     [
-        pytest.param('{"role": "user"\n', "not JSON or JSON Lines", id="truncated"),
-        pytest.param('["just a string"]', "item 1 is not a JSON object", id="not-objects"),
-        pytest.param('{"role": "user", "content": "hi"}\n42\n', "item 2 is not", id="jsonl-scalar"),
+        pytest.param('{"role": "user"\n', "bad.jsonl:1: not valid JSON", id="truncated"),
+        pytest.param('["just a string"]', "bad.jsonl item 1: not a JSON object", id="not-objects"),
+        pytest.param(
+            '{"role": "user", "content": "hi"}\n42\n',
+            "bad.jsonl:2: not a JSON object",
+            id="jsonl-scalar",
+        ),
         pytest.param("\n\n", "no items", id="empty"),
     ],
 )
@@ -230,4 +234,4 @@ def test_unwritable_export_file_is_a_usage_error(cli: CLI, tmp_path: Path) -> No
     """export -o into a missing directory exits 2 naming the file, before any request."""
     result = cli("export", "conv_1", "-o", str(tmp_path / "missing" / "x.jsonl"))
     assert result.status == EXIT_USAGE
-    assert "x.jsonl.part" in result.err
+    assert "x.jsonl: no such folder" in result.err

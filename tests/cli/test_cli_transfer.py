@@ -159,6 +159,7 @@ def test_import_through_lost_answers_adds_each_item_once(cli: CLI, tmp_path: Pat
     assert types(items) == types(source[1:])
 
 
+@pytest.mark.usefixtures("default_sigint")
 def test_ctrl_c_stops_cleanly_and_rerun_does_not_duplicate(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -268,10 +269,11 @@ def test_progress_bar_only_on_a_terminal(
     assert piped.err == ""
 
 
-def test_interrupted_export_leaves_only_a_part_file(
+@pytest.mark.usefixtures("default_sigint")
+def test_interrupted_export_leaves_no_file(
     cli: CLI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Ctrl-C during export -o FILE keeps FILE absent and says how many items the .part holds."""
+    """Ctrl-C during export -o FILE leaves neither FILE nor a partial file, and says so."""
     write_export(tmp_path / "source.jsonl", 250)
     cid = _import(cli, tmp_path / "source.jsonl")
     from conversations_sdk import _cli_transfer
@@ -290,8 +292,8 @@ def test_interrupted_export_leaves_only_a_part_file(
     out = tmp_path / "export.jsonl"
     result = cli("export", cid, "-o", str(out))
     assert result.status == EXIT_INTERRUPTED
-    assert not out.exists()
-    assert "export.jsonl.part" in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["source.jsonl"]
+    assert f"nothing was written to {out}" in result.err
     assert "the export is incomplete" in result.err
 
 
