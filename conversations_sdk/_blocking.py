@@ -501,7 +501,9 @@ class blocking_raw(blocking[_P, _R]):
         parsed = getattr(result, "parsed", None)
         if isinstance(parsed, AsyncPager):
             # A raw list's parse() is the first page: here, the blocking page object.
-            return cast("_R", attrs.evolve(cast(Any, result), parsed=Pager(resource._runner, parsed)))
+            return cast(
+                "_R", attrs.evolve(cast(Any, result), parsed=Pager(resource._runner, parsed))
+            )
         return result
 
 

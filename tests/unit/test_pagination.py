@@ -87,15 +87,19 @@ async def test_cursor_that_does_not_advance_is_an_error(
 
 
 async def test_pages_and_await_first_page() -> None:
-    """pages() yields page objects; awaiting the pager fetches only the first page."""
+    """pages() yields page models; awaiting the pager fetches the first page, once."""
     api = FakeAPI({"x": page(["a"], has_more=True), "a": page(["b"], has_more=False)})
     pager = AsyncPager[str](api.fetch, after="x")
     first = await pager
+    assert first is pager  # the pager, now also its first page
     assert list[Any](first.data) == ["a"]
     assert api.cursors == ["x"]
     pages = [p async for p in pager.pages()]
     assert [list[Any](p.data) for p in pages] == [["a"], ["b"]]
-    assert api.cursors == ["x", "x", "a"]
+    # The first page is the pager's own: walking the pages does not fetch it again.
+    assert api.cursors == ["x", "a"]
+    assert [item async for item in pager] == ["a", "b"]
+    assert api.cursors == ["x", "a", "a"]
 
 
 async def test_memory_stays_flat_over_100k_items() -> None:
