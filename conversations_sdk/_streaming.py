@@ -38,11 +38,7 @@ class StreamAlreadyConsumed(ConversationsError):
 
 
 class AsyncStreamedResponse(Generic[_T]):
-    """A response whose body has not been read yet (the official SDK's ``AsyncAPIResponse``).
-
-    Attributes:
-        retries_taken: How many retries were needed before this response.
-    """
+    """A response whose body has not been read yet (the official SDK's ``AsyncAPIResponse``)."""
 
     def __init__(
         self,
@@ -57,7 +53,7 @@ class AsyncStreamedResponse(Generic[_T]):
         self._cast = cast
         self._post_parse = post_parse
         self._parsed: Any = _UNSET
-        self.retries_taken = retries_taken
+        self._retries_taken = retries_taken
 
     def __repr__(self) -> str:
         return (
@@ -69,6 +65,11 @@ class AsyncStreamedResponse(Generic[_T]):
     def status_code(self) -> int:
         """The HTTP status (always a success: errors are raised when entering the block)."""
         return self._live.status
+
+    @property
+    def retries_taken(self) -> int:
+        """How many retries were needed before this response."""
+        return self._retries_taken
 
     @property
     def headers(self) -> Mapping[str, str]:
