@@ -701,7 +701,8 @@ class Pager(Generic[_T]):
         return bool(cast(Any, self._async).has_next_page())
 
     def next_page_info(self) -> PageInfo | None:
-        """The cursor of the next page (``PageInfo(params={"after": ...})``), or ``None``."""
+        """Where a next page would start (``PageInfo(params={"after": <last_id>})``), or
+        ``None`` without a cursor; :meth:`has_next_page` says whether there is one."""
         info: PageInfo | None = cast(Any, self._async).next_page_info()
         return info
 

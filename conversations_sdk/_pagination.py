@@ -144,9 +144,13 @@ class AsyncPager(Generic[_T]):
         return bool(self._loaded("has_next_page()").has_more)
 
     def next_page_info(self) -> PageInfo | None:
-        """The cursor of the next page, or ``None`` when this is the last page."""
+        """Where a next page would start (``after=<last_id>``), or ``None`` without a cursor.
+
+        As in the official SDK, this reads only the cursor; :meth:`has_next_page` says whether
+        the API reported more items.
+        """
         page = self._loaded("next_page_info()")
-        if not page.has_more or not page.last_id:
+        if not page.last_id:
             return None
         return PageInfo(params={"after": page.last_id})
 

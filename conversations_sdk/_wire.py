@@ -76,8 +76,8 @@ class RawResponse(Generic[_T]):
     request_id: str | None
     parsed: _T
     retries_taken: int = 0
-    #: The request as sent on the final attempt (method, URL, headers; the key is masked in reprs).
-    http_request: HTTPRequest | None = attrs.field(default=None, repr=False)
+    # The request as sent on the final attempt: see the http_request property.
+    _http_request: HTTPRequest | None = attrs.field(default=None, repr=False, alias="http_request")
     #: The response body, exactly as received (after decompression).
     content: bytes = attrs.field(default=b"", repr=False)
     #: Time from sending the final attempt to having read the whole body.
@@ -92,14 +92,23 @@ class RawResponse(Generic[_T]):
         return self.parsed
 
     @property
+    def http_request(self) -> HTTPRequest:
+        """The request as sent on the final attempt (method, URL, headers; the key is masked in
+        reprs). Empty for a response built by hand."""
+        sent = self._http_request
+        if sent is None:
+            return HTTPRequest(method="", url="", headers=RequestHeaders({}))
+        return sent
+
+    @property
     def url(self) -> str:
         """The URL of the request, query included."""
-        return self.http_request.url if self.http_request is not None else ""
+        return self.http_request.url
 
     @property
     def method(self) -> str:
         """The HTTP method of the request."""
-        return self.http_request.method if self.http_request is not None else ""
+        return self.http_request.method
 
     @property
     def is_closed(self) -> bool:

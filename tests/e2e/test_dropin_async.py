@@ -289,7 +289,7 @@ async def test_awaited_list_is_the_first_page(client: AsyncClient, conv: Convers
     last = await (await second.get_next_page())
     assert len(last.data) == 1
     assert not last.has_next_page()
-    assert last.next_page_info() is None
+    assert last.next_page_info() == PageInfo(params={"after": last.last_id})
     with pytest.raises(RuntimeError, match="has_next_page"):
         await last.get_next_page()
 
