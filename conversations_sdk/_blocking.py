@@ -671,7 +671,7 @@ class Pager(Generic[_T]):
 
     @property
     def last_id(self) -> str:
-        """The ID of this page's last item: the cursor of the next page."""
+        """The ID of this page's last item, which is the cursor of the next page."""
         return str(cast(Any, self._async).last_id)
 
     @property
@@ -757,7 +757,7 @@ class Pager(Generic[_T]):
         """This page as the plain model (fetched once, by ``list()``, and kept).
 
         Returns:
-            The page: the first one for ``list()``, or the one ``iter_pages()`` yielded.
+            The first page for ``list()``, or the page ``iter_pages()`` yielded.
         """
         page = getattr(self._async, "_page", None)
         if isinstance(page, ConversationItemList):
@@ -800,7 +800,7 @@ class StreamedResponse(Generic[_T]):
 
     @property
     def status_code(self) -> int:
-        """The HTTP status (always a success: errors are raised when entering the block)."""
+        """The HTTP status, always a success (an error status raises when the block is entered)."""
         return self._async.status_code
 
     @property

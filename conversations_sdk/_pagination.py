@@ -116,7 +116,7 @@ class AsyncPager(Generic[_T]):
 
     @property
     def last_id(self) -> str:
-        """The ID of this page's last item: the cursor of the next page."""
+        """The ID of this page's last item, which is the cursor of the next page."""
         return self._loaded("last_id").last_id
 
     @property

@@ -63,7 +63,7 @@ class AsyncStreamedResponse(Generic[_T]):
 
     @property
     def status_code(self) -> int:
-        """The HTTP status (always a success: errors are raised when entering the block)."""
+        """The HTTP status, always a success (an error status raises when the block is entered)."""
         return self._live.status
 
     @property
