@@ -86,6 +86,14 @@ class AsyncPager(Generic[_T]):
             page = self._page = await self._fetch(self._after)
         return page
 
+    async def first_page(self) -> ConversationItemList:
+        """This page as the plain model (fetched once, then kept), like the blocking twin's.
+
+        Returns:
+            The first page of the call, or the page ``iter_pages()``/``get_next_page()`` gave.
+        """
+        return await self._first()
+
     def _with_first_page(self, page: ConversationItemList) -> AsyncPager[_T]:
         # with_streaming_response.list: the page was fetched (and parsed) by the caller.
         self._page = page
