@@ -11,12 +11,13 @@ import asyncio
 import datetime
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import pytest
 
 from conversations_sdk import (
+    APIError,
     AsyncClient,
     AsyncPager,
     AsyncStreamedResponse,
@@ -523,3 +524,51 @@ async def test_no_thread_is_left_behind(client: AsyncClient, conv: Conversation)
         await response.read()
     await asyncio.sleep(0)
     assert threading.active_count() == before
+
+
+@pytest.mark.parametrize("how", ["read", "iter_bytes"])
+async def test_streamed_body_is_capped_like_any_body(
+    emu: ThreadedEmulator, conv: Conversation, how: str
+) -> None:
+    """max_response_size bounds a streamed body too, read whole or chunk by chunk."""
+    async with AsyncClient(api_key=KEY, base_url=emu.base_url, max_response_size=200) as client:
+        async with client.conversations.items.with_streaming_response.list(conv.id) as response:
+
+            async def consume() -> None:
+                if how == "read":
+                    await response.read()
+                else:
+                    async for _ in response.iter_bytes(64):
+                        pass
+
+            with pytest.raises(APIError, match="max_response_size"):
+                await consume()
+            assert response.is_closed
+        assert _acquired(client) == 0
+
+
+async def test_iter_lines_splits_every_line_ending() -> None:
+    """\\n, \\r\\n and \\r all end a line, even when a CRLF is split across chunks."""
+
+    class Live:
+        body = None
+        consumed = False
+        headers: ClassVar[dict[str, str]] = {"Content-Type": "text/plain; charset=utf-8"}
+
+        async def iter_chunks(self, chunk_size: int | None) -> AsyncIterator[bytes]:
+            for chunk in (
+                b"a\r",
+                b"\nb\rc\n",
+                "d\u00e9".encode()[:2],
+                "d\u00e9".encode()[2:],
+                b"\r",
+            ):
+                yield chunk
+
+    response: AsyncStreamedResponse[Any] = AsyncStreamedResponse(
+        Live(),  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        lambda body, request_id: body,
+        0,
+    )
+    assert [line async for line in response.iter_lines()] == ["a", "b", "c", "d\u00e9"]
