@@ -767,6 +767,11 @@ class Pager(Generic[_T]):
     def __repr__(self) -> str:
         return f"<conversations_sdk.Pager of {self._async!r}>"
 
+    def _repr_html_(self) -> str | None:
+        # Jupyter: the page renders as its model does (the items as a transcript).
+        page = getattr(self._async, "_page", None)
+        return page._repr_html_() if isinstance(page, ConversationItemList) else None
+
 
 def _bridge(runner: _Runner, agen: Any) -> Iterator[Any]:
     """Iterate an async generator living on the loop, one hop per element."""

@@ -86,6 +86,11 @@ class AsyncPager(Generic[_T]):
             page = self._page = await self._fetch(self._after)
         return page
 
+    def _repr_html_(self) -> str | None:
+        # Jupyter: a fetched page renders as its model does (the items as a transcript).
+        page = self._page
+        return None if page is None else page._repr_html_()
+
     async def first_page(self) -> ConversationItemList:
         """This page as the plain model (fetched once, then kept), like the blocking twin's.
 
