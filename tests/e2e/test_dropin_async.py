@@ -572,3 +572,29 @@ async def test_iter_lines_splits_every_line_ending() -> None:
         0,
     )
     assert [line async for line in response.iter_lines()] == ["a", "b", "c", "d\u00e9"]
+
+
+async def test_a_provider_key_with_a_line_break_is_refused(emu: ThreadedEmulator) -> None:
+    """A key with CR/LF would inject headers: refused before sending, without echoing it."""
+    async with AsyncClient(api_key=lambda: "sk-CANARY\r\nX-Evil: 1", base_url=emu.base_url) as c:
+        with pytest.raises(InvalidRequestError, match="CR, LF") as caught:
+            await c.conversations.create()
+    assert "CANARY" not in str(caught.value)
+
+
+async def test_an_explicit_authorization_header_wins_over_the_provider(
+    emu: ThreadedEmulator,
+) -> None:
+    """extra_headers' Authorization is sent as given, and the provider is not asked."""
+    asked: list[int] = []
+
+    def provider() -> str:
+        asked.append(1)
+        return "sk-wrong"
+
+    async with AsyncClient(api_key=provider, base_url=emu.base_url) as client:
+        raw = await client.conversations.with_raw_response.create(
+            extra_headers={"Authorization": f"Bearer {KEY}"}
+        )
+    assert raw.status_code == 200
+    assert asked == []
