@@ -1116,7 +1116,8 @@ class Client:
     collected or the interpreter exits.
 
     Args:
-        api_key: The API key; defaults to ``OPENAI_API_KEY``.
+        api_key: The API key; defaults to ``OPENAI_API_KEY``. May be a function returning it,
+            called before every attempt (on this client's loop thread: cache if it is slow).
         base_url: The API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
         organization: Sent as ``OpenAI-Organization``; defaults to ``OPENAI_ORG_ID``.
         project: Sent as ``OpenAI-Project``; defaults to ``OPENAI_PROJECT_ID``.

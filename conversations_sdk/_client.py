@@ -194,7 +194,8 @@ class AsyncClient:
 
     Args:
         api_key: The API key; defaults to ``OPENAI_API_KEY``. A missing key is reported at the
-            first request.
+            first request. May be a function returning the key (sync, or async), called before
+            every attempt: a token provider such as Azure's ``get_bearer_token_provider``.
         base_url: The API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
         organization: Sent as ``OpenAI-Organization``; defaults to ``OPENAI_ORG_ID``.
         project: Sent as ``OpenAI-Project``; defaults to ``OPENAI_PROJECT_ID``.
@@ -208,9 +209,14 @@ class AsyncClient:
         max_response_size: Largest response body accepted, in bytes, after decompression
             (default 32 MiB).
         connection_limit: Connection pool size of the session this client creates (default 1000).
+        session_factory: A function returning the ``aiohttp.ClientSession`` to use (proxy, TLS,
+            connector limits), called once inside the running loop at the first request; the
+            client owns that session and closes it.
+        http_client: Not supported (the official SDK's httpx client): raises, naming ``session``
+            and ``session_factory``.
 
     Raises:
-        InvalidRequestError: A setting is out of range.
+        InvalidRequestError: A setting is out of range, or ``http_client`` was given.
     """
 
     def __init__(
