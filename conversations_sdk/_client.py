@@ -392,6 +392,8 @@ class AsyncClient:
             if name in accepted
         }
         for name, value in overrides.items():
+            if isinstance(value, NotGiven):
+                continue  # the official SDK's "keep" (timeout=NOT_GIVEN, max_retries=NOT_GIVEN)
             if name in ("default_headers", "default_query"):
                 if value is not None:
                     kwargs[name] = {**kwargs[name], **value}

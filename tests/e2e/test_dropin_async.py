@@ -17,6 +17,7 @@ import aiohttp
 import pytest
 
 from conversations_sdk import (
+    NOT_GIVEN,
     APIError,
     AsyncClient,
     AsyncPager,
@@ -376,6 +377,11 @@ async def test_with_options_merges_or_replaces_headers_and_query(emu: ThreadedEm
         replaced = client.copy(set_default_headers={"X-B": "2"}, set_default_query={"b": "2"})
         assert dict(replaced._options.default_headers) == {"X-B": "2"}
         assert dict(replaced._options.default_query) == {"b": "2"}
+        kept = client.copy(timeout=NOT_GIVEN, max_retries=NOT_GIVEN, api_key=None)
+        assert (kept.timeout, kept.max_retries) == (client.timeout, client.max_retries)
+        assert kept._options.api_key == KEY
+        no_timeout = client.copy(timeout=None)
+        assert no_timeout.timeout.total is None
         with pytest.raises(ValueError, match="mutually exclusive"):
             client.copy(default_headers={"X": "1"}, set_default_headers={"Y": "2"})
         with pytest.raises(InvalidRequestError, match="unknown option 'bogus'"):
