@@ -150,7 +150,10 @@ def test_raw_response_attributes(blocking_client: Client, conv: Conversation) ->
 
 def test_raw_list_parses_to_the_blocking_page(blocking_client: Client, conv: Conversation) -> None:
     """with_raw_response.list(...).parse() is a Pager: data and the page helpers, blocking."""
-    page = blocking_client.conversations.items.with_raw_response.list(conv.id, limit=2).parse()
+    raw = blocking_client.conversations.items.with_raw_response.list(conv.id, limit=2)
+    assert raw.http_request.method == "GET"
+    assert raw.json()["object"] == "list"
+    page = raw.parse()
     assert isinstance(page, Pager)
     assert page.has_next_page()
     assert len(list(page)) == 5
