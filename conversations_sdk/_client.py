@@ -295,7 +295,6 @@ class AsyncClient:
             max_response_size=max_response_size,
             session_factory=session_factory,
         )
-        self._session_factory = session_factory
         # A callable api_key: called before each attempt (see _authorize).
         key = self._options.api_key
         self._key_provider: Callable[[], Any] | None = None if isinstance(key, str) else key
@@ -725,15 +724,18 @@ class AsyncClient:
         if inspect.isawaitable(key):
             key = await key
         if not isinstance(key, str) or not key:
-            # The type only: whatever came back may be a credential in another shape.
+            # The type only: whatever came back may be a credential in another shape. Dropped
+            # from the frame too, so a traceback printed with its locals does not show it.
+            kind = type(key).__name__ + (" (empty)" if isinstance(key, str) else "")
+            del key
             raise InvalidRequestError(
-                f"the api_key provider returned {type(key).__name__}"
-                f"{' (empty)' if isinstance(key, str) else ''}, not a non-empty str",
+                f"the api_key provider returned {kind}, not a non-empty str",
                 param="api_key",
-                value=type(key).__name__,
+                value=kind,
                 limit="a non-empty str",
             )
         if "\r" in key or "\n" in key or "\0" in key:
+            del key  # not in the traceback's locals either
             raise InvalidRequestError(
                 "the api_key provider returned a key containing CR, LF or NUL characters",
                 param="api_key",

@@ -604,3 +604,23 @@ async def test_an_explicit_authorization_header_wins_over_the_provider(
         )
     assert raw.status_code == 200
     assert asked == []
+
+
+async def test_a_refused_provider_key_is_not_in_the_traceback_locals(
+    emu: ThreadedEmulator,
+) -> None:
+    """Neither the bad key nor a CR/LF key stays in any frame's locals of the raised error."""
+    for bad in (b"sk-bytes-CANARY", "sk-CANARY\nX: 1"):
+        async with AsyncClient(api_key=lambda bad=bad: bad, base_url=emu.base_url) as client:  # type: ignore[misc]
+            with pytest.raises(InvalidRequestError) as caught:
+                await client.conversations.create()
+        traceback = caught.value.__traceback__
+        sdk_frames = 0
+        while traceback is not None:
+            frame = traceback.tb_frame
+            if "conversations_sdk" in frame.f_code.co_filename:  # not this test's own frame
+                sdk_frames += 1
+                for value in frame.f_locals.values():
+                    assert "CANARY" not in repr(value)
+            traceback = traceback.tb_next
+        assert sdk_frames >= 2
