@@ -7,6 +7,7 @@ error: silently stopping would lose history, and looping would never end.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, cast
 
@@ -62,6 +63,8 @@ class AsyncPager(Generic[_T]):
         self._fetch = fetch
         self._after = after
         self._page = page
+        # Made on the first fetch: two tasks awaiting one pager at once still fetch page one once.
+        self._lock: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         page = self._page
@@ -82,8 +85,14 @@ class AsyncPager(Generic[_T]):
 
     async def _first(self) -> ConversationItemList:
         page = self._page
-        if page is None:
-            page = self._page = await self._fetch(self._after)
+        if page is not None:
+            return page
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            page = self._page
+            if page is None:
+                page = self._page = await self._fetch(self._after)
         return page
 
     def _repr_html_(self) -> str | None:

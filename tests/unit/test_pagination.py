@@ -148,3 +148,26 @@ async def test_items_list_is_lazy_and_walks_over_http(
     assert ids == ["m1", "m2", "m3"]
     queries = sorted(key[1].query_string for key in mock_api.requests)
     assert queries == ["after=m2&limit=2&order=asc", "limit=2&order=asc"]
+
+
+async def test_concurrent_awaits_fetch_the_first_page_once() -> None:
+    """Two tasks awaiting one pager at the same moment share one request for the first page."""
+    import asyncio
+
+    started = asyncio.Event()
+    release = asyncio.Event()
+    cursors: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> ConversationItemList:
+        cursors.append(cursor)
+        started.set()
+        await release.wait()
+        return page(["a"], has_more=False)
+
+    pager = AsyncPager[str](fetch)
+    first = asyncio.ensure_future(pager.first_page())
+    second = asyncio.ensure_future(pager.first_page())
+    await started.wait()
+    release.set()
+    assert (await first) is (await second)
+    assert cursors == [None]
