@@ -729,6 +729,11 @@ class Pager(Generic[_T]):
 
     def __iter__(self) -> Iterator[_T]:
         """Yield every item of every page, in the order the API returns them."""
+        first = getattr(self._async, "_page", None)
+        if isinstance(first, ConversationItemList) and not first.has_more:
+            # The whole list was the page list() already fetched: no hop to the loop at all.
+            yield from cast("list[_T]", first.data)
+            return
         for page in self.pages():
             yield from cast("list[_T]", page.data)
 

@@ -326,3 +326,15 @@ def test_messages_name_the_blocking_classes(emulator: ThreadedEmulator) -> None:
         assert "Async" not in str(raw_wrong.value)
     with pytest.raises(ClientClosedError, match="Client"):
         client.conversations.retrieve("conv_1")
+
+
+def test_a_one_page_list_is_walked_without_another_request(
+    emulator: ThreadedEmulator, conv: Conversation
+) -> None:
+    """When list() got everything in its first page, iterating sends nothing more."""
+    counter = Counter()
+    with Client(api_key=API_KEY, base_url=emulator.base_url, session_factory=counter.factory) as c:
+        page = c.conversations.items.list(conv.id, limit=100)
+        assert not page.has_more
+        assert len(list(page)) == len(list(page)) == 5
+        assert len(counter.requests) == 1
