@@ -18,6 +18,7 @@ import pytest
 
 from conversations_sdk import (
     NOT_GIVEN,
+    APIConnectionError,
     APIError,
     AsyncClient,
     AsyncPager,
@@ -624,3 +625,45 @@ async def test_a_refused_provider_key_is_not_in_the_traceback_locals(
                     assert "CANARY" not in repr(value)
             traceback = traceback.tb_next
         assert sdk_frames >= 2
+
+
+async def test_a_body_cut_mid_stream_is_a_connection_error() -> None:
+    """A server that dies after the headers: reading raises APIConnectionError (never an aiohttp
+    exception, never chained to one), and the response ends closed."""
+    from aiohttp import web
+
+    async def truncated(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = 1000
+        await response.prepare(request)
+        await response.write(b'{"id": "conv_1", ')
+        assert request.transport is not None
+        request.transport.close()
+        return response
+
+    app = web.Application()
+    app.router.add_get("/v1/conversations/{cid}", truncated)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with AsyncClient(api_key=KEY, base_url=f"http://127.0.0.1:{port}/v1") as client:
+            for how in ("read", "iter_bytes"):
+                async with client.conversations.with_streaming_response.retrieve("c") as response:
+
+                    async def consume(response: Any = response, how: str = how) -> None:
+                        if how == "read":
+                            await response.read()
+                        else:
+                            async for _ in response.iter_bytes():
+                                pass
+
+                    with pytest.raises(APIConnectionError) as caught:
+                        await consume()
+                    assert response.is_closed
+                assert caught.value.__cause__ is None
+                assert "aiohttp" not in type(caught.value).__module__
+    finally:
+        await runner.cleanup()
