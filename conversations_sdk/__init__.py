@@ -13,7 +13,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._blocking import Client, Conversations, Items, Pager
+    from ._blocking import (
+        Client,
+        Conversations,
+        Items,
+        Pager,
+        ResponseContextManager,
+        StreamedResponse,
+    )
     from ._client import AsyncClient
     from ._errors import (
         APIConnectionError,
@@ -33,12 +40,17 @@ if TYPE_CHECKING:
         ResponseValidationError,
         UnprocessableEntityError,
     )
-    from ._pagination import AsyncPager
+    from ._pagination import AsyncPager, PageInfo
     from ._params import NOT_GIVEN, NotGiven
     from ._resources.conversations import AsyncConversations
     from ._resources.items import AsyncItems
     from ._retry import RetryPolicy
-    from ._wire import RawResponse
+    from ._streaming import (
+        AsyncResponseContextManager,
+        AsyncStreamedResponse,
+        StreamAlreadyConsumed,
+    )
+    from ._wire import HTTPRequest, RawResponse
 
 # Public name -> private module that defines it. Every name here is in __all__ and vice versa.
 _LAZY: dict[str, str] = {
@@ -50,6 +62,8 @@ _LAZY: dict[str, str] = {
     "AsyncConversations": "._resources.conversations",
     "AsyncItems": "._resources.items",
     "AsyncPager": "._pagination",
+    "AsyncResponseContextManager": "._streaming",
+    "AsyncStreamedResponse": "._streaming",
     "AuthenticationError": "._errors",
     "BadRequestError": "._errors",
     "Client": "._blocking",
@@ -57,18 +71,23 @@ _LAZY: dict[str, str] = {
     "ConflictError": "._errors",
     "Conversations": "._blocking",
     "ConversationsError": "._errors",
+    "HTTPRequest": "._wire",
     "InternalServerError": "._errors",
     "InvalidRequestError": "._errors",
     "Items": "._blocking",
     "NOT_GIVEN": "._params",
     "NotFoundError": "._errors",
     "NotGiven": "._params",
+    "PageInfo": "._pagination",
     "Pager": "._blocking",
     "PermissionDeniedError": "._errors",
     "RateLimitError": "._errors",
     "RawResponse": "._wire",
+    "ResponseContextManager": "._blocking",
     "ResponseValidationError": "._errors",
     "RetryPolicy": "._retry",
+    "StreamAlreadyConsumed": "._streaming",
+    "StreamedResponse": "._blocking",
     "UnprocessableEntityError": "._errors",
 }
 
@@ -82,6 +101,8 @@ __all__ = [
     "AsyncConversations",
     "AsyncItems",
     "AsyncPager",
+    "AsyncResponseContextManager",
+    "AsyncStreamedResponse",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -89,17 +110,22 @@ __all__ = [
     "ConflictError",
     "Conversations",
     "ConversationsError",
+    "HTTPRequest",
     "InternalServerError",
     "InvalidRequestError",
     "Items",
     "NotFoundError",
     "NotGiven",
+    "PageInfo",
     "Pager",
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "ResponseContextManager",
     "ResponseValidationError",
     "RetryPolicy",
+    "StreamAlreadyConsumed",
+    "StreamedResponse",
     "UnprocessableEntityError",
     "__version__",
 ]

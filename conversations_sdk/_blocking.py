@@ -35,6 +35,7 @@ from typing import (
     Any,
     Concatenate,
     Generic,
+    NoReturn,
     ParamSpec,
     Protocol,
     TypeVar,
@@ -42,21 +43,46 @@ from typing import (
     overload,
 )
 
+import attrs
+
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
 from ._pagination import AsyncPager, page_items
-from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
-from ._resources.items import AsyncItems, AsyncItemsWithRawResponse
+from ._resources.conversations import (
+    AsyncConversations,
+    AsyncConversationsWithRawResponse,
+    AsyncConversationsWithStreamingResponse,
+)
+from ._resources.items import (
+    AsyncItems,
+    AsyncItemsWithRawResponse,
+    AsyncItemsWithStreamingResponse,
+)
+from ._streaming import AsyncResponseContextManager, AsyncStreamedResponse
 from ._wire import RawResponse
-from .models import ConversationItemList
+from .models import ConversationItemList, ValidationIssue
 
 if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Mapping, Sequence
+
     import aiohttp
     from anyio.from_thread import BlockingPortal
 
+    from ._pagination import PageInfo
     from ._retry import RetryPolicy
+    from ._wire import HTTPRequest
 
-__all__ = ["Client", "Conversations", "Items", "Pager", "blocking", "blocking_pager"]
+__all__ = [
+    "Client",
+    "Conversations",
+    "Items",
+    "Pager",
+    "ResponseContextManager",
+    "StreamedResponse",
+    "blocking",
+    "blocking_pager",
+]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -424,7 +450,21 @@ class blocking(Generic[_P, _R]):
 
     def __call__(self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run the async method on the resource's loop and wait for its result."""
-        return resource._runner.run(self._method(resource._target(), *args, **kwargs))
+        try:
+            coro = self._method(resource._target(), *args, **kwargs)
+        except TypeError as exc:
+            # "AsyncItems.retrieve() missing ..." would name a class the caller never used.
+            raise _in_callers_terms(exc, self._method, self.__qualname__) from None
+        return resource._runner.run(coro)
+
+
+def _in_callers_terms(exc: TypeError, method: Callable[..., Any], qualname: str) -> TypeError:
+    """The same TypeError, naming the blocking method (``Items.retrieve``) instead of its twin."""
+    message = str(exc)
+    async_name = getattr(method, "__qualname__", "")
+    if async_name and message.startswith(async_name):
+        return TypeError(qualname + message[len(async_name) :])
+    return exc
 
 
 class blocking_raw(blocking[_P, _R]):
@@ -454,12 +494,80 @@ class blocking_raw(blocking[_P, _R]):
     def __call__(self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         """Run the async view's method on the resource's loop and wait for its RawResponse."""
         call: Callable[_P, Awaitable[_R]] = getattr(resource._target(), self._lookup)
-        return resource._runner.run(_await(call(*args, **kwargs)))
+        try:
+            result = resource._runner.run(_await(call(*args, **kwargs)))
+        except TypeError as exc:
+            raise _in_callers_terms(exc, self._method, self.__qualname__) from None
+        parsed = getattr(result, "parsed", None)
+        if isinstance(parsed, AsyncPager):
+            # A raw list's parse() is the first page: here, the blocking page object.
+            return cast(
+                "_R", attrs.evolve(cast(Any, result), parsed=Pager(resource._runner, parsed))
+            )
+        return result
+
+
+class blocking_stream(Generic[_P, _T]):
+    """Derive a blocking ``with_streaming_response`` method from the async view's method.
+
+    The derived method returns a :class:`ResponseContextManager`; ``with`` sends the request and
+    gives a :class:`StreamedResponse` whose body is read on demand, each read one hop to the loop.
+    """
+
+    def __init__(self, method: Callable[_P, AsyncResponseContextManager[_T]]) -> None:
+        wrapped: Callable[..., Any] = getattr(method, "__wrapped__", method)
+        self._method = wrapped
+        self._lookup = method.__name__
+        _wrap(self, wrapped)
+        sig = inspect.signature(wrapped)
+        parsed = sig.return_annotation
+        if isinstance(parsed, str) and parsed.startswith("AsyncPager"):
+            parsed = parsed[len("Async") :]
+        self.__signature__ = sig.replace(
+            return_annotation=f"ResponseContextManager[StreamedResponse[{parsed}]]"
+        )
+        hints = _type_hints(wrapped)
+        if hints is not None:
+            ret = hints.get("return")
+            if typing.get_origin(ret) is AsyncPager:
+                ret = Pager[typing.get_args(ret)]  # type: ignore[misc]
+            self.__annotations__ = {
+                **hints,
+                "return": ResponseContextManager[StreamedResponse[ret]],  # type: ignore[valid-type]
+            }
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.__name__ = name
+        self.__qualname__ = f"{owner.__qualname__}.{name}"
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> blocking_stream[_P, _T]: ...
+    @overload
+    def __get__(
+        self, obj: _BlockingResource, owner: type[Any] | None = None
+    ) -> Callable[_P, ResponseContextManager[_T]]: ...
+    def __get__(self, obj: _BlockingResource | None, owner: type[Any] | None = None) -> Any:
+        if obj is None:
+            return self
+        return types.MethodType(self, obj)
+
+    def __call__(
+        self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> ResponseContextManager[_T]:
+        """Make the context manager; the request is sent when it is entered."""
+        call: Callable[..., AsyncResponseContextManager[Any]] = getattr(
+            resource._target(), self._lookup
+        )
+        try:
+            manager = call(*args, **kwargs)
+        except TypeError as exc:
+            raise _in_callers_terms(exc, self._method, self.__qualname__) from None
+        return ResponseContextManager(resource._runner, manager, self._method, self.__qualname__)
 
 
 class _AsyncPagerLike(Protocol[_T_co]):
     def pages(self) -> AsyncIterator[ConversationItemList]: ...
-    def __await__(self) -> Generator[Any, None, ConversationItemList]: ...
+    def __await__(self) -> Generator[Any, None, Any]: ...
     def __aiter__(self) -> AsyncIterator[_T_co]: ...
 
 
@@ -501,8 +609,15 @@ class blocking_pager(Generic[_P, _T]):
     def __call__(
         self, resource: _BlockingResource, /, *args: _P.args, **kwargs: _P.kwargs
     ) -> Pager[_T]:
-        """Make the pager; nothing is requested until it is iterated."""
-        return Pager(resource._runner, self._method(resource._target(), *args, **kwargs))
+        """Fetch the first page now and return it as a page that also walks every item."""
+        try:
+            async_pager = self._method(resource._target(), *args, **kwargs)
+        except TypeError as exc:
+            raise _in_callers_terms(exc, self._method, self.__qualname__) from None
+        # As the official SDK's blocking list(): the first page is fetched here (so its errors are
+        # raised here), once; iterating starts from it and fetches the rest lazily.
+        resource._runner.run(_await(async_pager))
+        return Pager(resource._runner, async_pager)
 
 
 class _Done(enum.Enum):
@@ -521,11 +636,13 @@ async def _await(awaitable: Awaitable[_T]) -> _T:
 
 
 class Pager(Generic[_T]):
-    """Blocking twin of ``AsyncPager``: iterate items of every page, or the pages themselves.
+    """What the blocking ``items.list(...)`` returns: the first page, which also walks every item.
 
     ``for item in client.conversations.items.list(cid): ...`` walks every page, fetching the next
     one (``after=<last_id>``) only when the current one is used up. One page, never one item, crosses
-    to the event loop at a time.
+    to the event loop at a time. The object is also the first page, as the official SDK's
+    ``SyncConversationCursorPage`` is: ``data``, ``has_more``, ``first_id``, ``last_id``,
+    ``request_id``, ``has_next_page()``, ``next_page_info()``, ``get_next_page()``, ``iter_pages()``.
     """
 
     __slots__ = ("_async", "_runner")
@@ -534,8 +651,95 @@ class Pager(Generic[_T]):
         self._runner = runner
         self._async = async_pager
 
+    # -- the page (read from the async pager, which holds it) ---------------------------------
+
+    @property
+    def data(self) -> Sequence[_T]:
+        """The items of this page."""
+        data: Sequence[_T] = cast(Any, self._async).data
+        return data
+
+    @property
+    def has_more(self) -> bool:
+        """Whether the API has more items after this page."""
+        return bool(cast(Any, self._async).has_more)
+
+    @property
+    def first_id(self) -> str:
+        """The ID of this page's first item."""
+        return str(cast(Any, self._async).first_id)
+
+    @property
+    def last_id(self) -> str:
+        """The ID of this page's last item, which is the cursor of the next page."""
+        return str(cast(Any, self._async).last_id)
+
+    @property
+    def object(self) -> str:
+        """``"list"``."""
+        return str(cast(Any, self._async).object)
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Fields of the page that this SDK version does not know, kept as received."""
+        extra: Mapping[str, Any] = cast(Any, self._async).extra
+        return extra
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the response this page came from."""
+        request_id: str | None = cast(Any, self._async).request_id
+        return request_id
+
+    @property
+    def _request_id(self) -> str | None:
+        # The official SDK's spelling.
+        return self.request_id
+
+    @property
+    def validation_issues(self) -> tuple[ValidationIssue, ...]:
+        """Where this page's body did not match the spec, its items' issues included."""
+        issues: tuple[ValidationIssue, ...] = cast(Any, self._async).validation_issues
+        return issues
+
+    def has_next_page(self) -> bool:
+        """Whether the API reported more items after this page (``has_more``)."""
+        return bool(cast(Any, self._async).has_next_page())
+
+    def next_page_info(self) -> PageInfo | None:
+        """Where a next page would start (``PageInfo(params={"after": <last_id>})``), or
+        ``None`` without a cursor; :meth:`has_next_page` says whether there is one."""
+        info: PageInfo | None = cast(Any, self._async).next_page_info()
+        return info
+
+    def get_next_page(self) -> Pager[_T]:
+        """Fetch the page after this one.
+
+        Raises:
+            RuntimeError: This is the last page (check :meth:`has_next_page` first).
+            ResponseValidationError: The API reported more items but no usable cursor.
+        """
+        following = self._runner.run(cast(Any, self._async).get_next_page())
+        return Pager(self._runner, following)
+
+    def iter_pages(self) -> Iterator[Pager[_T]]:
+        """Yield this page, then each following page, as page objects (fetched lazily)."""
+        for page in _bridge(self._runner, cast(Any, self._async).iter_pages()):
+            yield Pager(self._runner, page)
+
+    def __aiter__(self) -> NoReturn:
+        raise TypeError(
+            "the blocking Client's items.list() is iterated with a plain `for item in ...`; "
+            "`async for` is for conversations_sdk.AsyncClient"
+        )
+
     def __iter__(self) -> Iterator[_T]:
         """Yield every item of every page, in the order the API returns them."""
+        first = getattr(self._async, "_page", None)
+        if isinstance(first, ConversationItemList) and not first.has_more:
+            # The whole list was the page list() already fetched: no hop to the loop at all.
+            yield from cast("list[_T]", page_items(first))
+            return
         for page in self.pages():
             yield from cast("list[_T]", page_items(page))
 
@@ -561,15 +765,180 @@ class Pager(Generic[_T]):
                 raise
 
     def first_page(self) -> ConversationItemList:
-        """Fetch only the first page: the blocking twin of ``await pager``.
+        """This page as the plain model (fetched once, by ``list()``, and kept).
 
         Returns:
-            The first page.
+            The first page for ``list()``, or the page ``iter_pages()`` yielded.
         """
-        return self._runner.run(_await(self._async))
+        page = getattr(self._async, "_page", None)
+        if isinstance(page, ConversationItemList):
+            return page
+        return cast(ConversationItemList, self._runner.run(cast(Any, self._async)._first()))
 
     def __repr__(self) -> str:
         return f"<conversations_sdk.Pager of {self._async!r}>"
+
+    def _repr_html_(self) -> str | None:
+        # Jupyter: the page renders as its model does (the items as a transcript).
+        page = getattr(self._async, "_page", None)
+        return page._repr_html_() if isinstance(page, ConversationItemList) else None
+
+
+def _bridge(runner: _Runner, agen: Any) -> Iterator[Any]:
+    """Iterate an async generator living on the loop, one hop per element."""
+    while True:
+        element = runner.run(_next_page(agen))
+        if element is _Done.DONE:
+            return
+        try:
+            yield element
+        except GeneratorExit:
+            # Left early: close the async generator on its own loop (releasing what it holds).
+            runner.close_async_iterator(agen)
+            raise
+
+
+class StreamedResponse(Generic[_T]):
+    """Blocking twin of ``AsyncStreamedResponse``: a response whose body is read on demand.
+
+    Given by ``with client.conversations.with_streaming_response.<method>(...) as response:``; the
+    official SDK's ``APIResponse``. Each read is one hop to the client's loop thread.
+    """
+
+    __slots__ = ("_async", "_runner")
+
+    def __init__(self, runner: _Runner, response: AsyncStreamedResponse[Any]) -> None:
+        self._runner = runner
+        self._async = response
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncStreamedResponse", "StreamedResponse", 1)
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status, always a success (an error status raises when the block is entered)."""
+        return self._async.status_code
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (case-insensitive)."""
+        return self._async.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's ``x-request-id``, if it sent one."""
+        return self._async.request_id
+
+    @property
+    def http_request(self) -> HTTPRequest:
+        """The request as sent (method, URL, headers; the key is masked in reprs)."""
+        return self._async.http_request
+
+    @property
+    def url(self) -> str:
+        """The URL of the request, query included."""
+        return self._async.url
+
+    @property
+    def method(self) -> str:
+        """The HTTP method of the request."""
+        return self._async.method
+
+    @property
+    def http_version(self) -> str:
+        """The HTTP version of the response, such as ``HTTP/1.1``."""
+        return self._async.http_version
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """From sending the final attempt to the end of the body (to now while it is open)."""
+        return self._async.elapsed
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the body has been read whole or the response closed."""
+        return self._async.is_closed
+
+    @property
+    def retries_taken(self) -> int:
+        """How many retries were needed before this response."""
+        return self._async.retries_taken
+
+    def read(self) -> bytes:
+        """Read the whole body and release the connection."""
+        return self._runner.run(self._async.read())
+
+    def text(self) -> str:
+        """Read the body and decode it (UTF-8 unless the response names another charset)."""
+        return self._runner.run(self._async.text())
+
+    def json(self) -> Any:
+        """Read the body and decode it as JSON (not structured into a model)."""
+        return self._runner.run(self._async.json())
+
+    def parse(self) -> _T:
+        """Read the body and structure it into the method's return type (the first page for
+        ``items.list``, as a blocking page object)."""
+        parsed = self._runner.run(self._async.parse())
+        if isinstance(parsed, AsyncPager):
+            return cast("_T", Pager(self._runner, parsed))
+        return cast("_T", parsed)
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """Yield the body as it arrives (``chunk_size`` bytes at a time if given)."""
+        return _bridge(self._runner, self._async.iter_bytes(chunk_size))
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        """Yield the body decoded as text, piece by piece."""
+        return _bridge(self._runner, self._async.iter_text(chunk_size))
+
+    def iter_lines(self) -> Iterator[str]:
+        """Yield the body's lines, without their line endings."""
+        return _bridge(self._runner, self._async.iter_lines())
+
+    def close(self) -> None:
+        """Release the connection (dropping it if the body was not read to the end)."""
+        self._runner.run(self._async.close())
+
+
+class ResponseContextManager(Generic[_T]):
+    """What a blocking ``with_streaming_response`` method returns: ``with`` it to get the response.
+
+    The request is sent when the block is entered; the connection is released when it is left.
+    """
+
+    __slots__ = ("_manager", "_method", "_qualname", "_runner")
+
+    def __init__(
+        self,
+        runner: _Runner,
+        manager: AsyncResponseContextManager[Any],
+        method: Callable[..., Any],
+        qualname: str,
+    ) -> None:
+        self._runner = runner
+        self._manager = manager
+        self._method = method
+        self._qualname = qualname
+
+    def __enter__(self) -> StreamedResponse[_T]:
+        try:
+            response = self._runner.run(self._manager.__aenter__())
+        except TypeError as exc:
+            raise _in_callers_terms(exc, self._method, self._qualname) from None
+        return StreamedResponse(self._runner, response)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._runner.run(self._manager.__aexit__(None, None, None))
+
+    async def __aenter__(self) -> NoReturn:
+        raise TypeError(
+            "a with_streaming_response call of the blocking Client is entered with a plain "
+            "`with ... as response:`; `async with` is for conversations_sdk.AsyncClient"
+        )
+
+    async def __aexit__(self, *exc_info: object) -> None:  # pragma: no cover
+        return None
 
 
 Pager.__module__ = "conversations_sdk"
@@ -608,6 +977,37 @@ class ConversationsWithRawResponse(_BlockingResource):
         return ItemsWithRawResponse(self._runner, ("conversations", "items", "with_raw_response"))
 
 
+class ItemsWithStreamingResponse(_BlockingResource):
+    """``client.conversations.items.with_streaming_response``: each method returns a
+    :class:`ResponseContextManager`; ``list`` streams the first page."""
+
+    __slots__ = ()
+
+    create = blocking_stream(AsyncItemsWithStreamingResponse.create)
+    list = blocking_stream(AsyncItemsWithStreamingResponse.list)
+    retrieve = blocking_stream(AsyncItemsWithStreamingResponse.retrieve)
+    delete = blocking_stream(AsyncItemsWithStreamingResponse.delete)
+
+
+class ConversationsWithStreamingResponse(_BlockingResource):
+    """``client.conversations.with_streaming_response``: each method returns a
+    :class:`ResponseContextManager`."""
+
+    __slots__ = ()
+
+    create = blocking_stream(AsyncConversationsWithStreamingResponse.create)
+    retrieve = blocking_stream(AsyncConversationsWithStreamingResponse.retrieve)
+    update = blocking_stream(AsyncConversationsWithStreamingResponse.update)
+    delete = blocking_stream(AsyncConversationsWithStreamingResponse.delete)
+
+    @property
+    def items(self) -> ItemsWithStreamingResponse:
+        """``client.conversations.items`` returning streamed responses."""
+        return ItemsWithStreamingResponse(
+            self._runner, ("conversations", "items", "with_streaming_response")
+        )
+
+
 class Items(_BlockingResource):
     """The items of conversations, blocking (``client.conversations.items``).
 
@@ -626,6 +1026,11 @@ class Items(_BlockingResource):
     def with_raw_response(self) -> ItemsWithRawResponse:
         """The same methods, each returning a ``RawResponse`` (status, headers, request id)."""
         return ItemsWithRawResponse(self._runner, (*self._path, "with_raw_response"))
+
+    @property
+    def with_streaming_response(self) -> ItemsWithStreamingResponse:
+        """The same methods, each a context manager giving the response before its body is read."""
+        return ItemsWithStreamingResponse(self._runner, (*self._path, "with_streaming_response"))
 
 
 class Conversations(_BlockingResource):
@@ -651,6 +1056,16 @@ class Conversations(_BlockingResource):
         """The same methods, each returning a ``RawResponse`` (status, headers, request id)."""
         return ConversationsWithRawResponse(self._runner, (*self._path, "with_raw_response"))
 
+    @property
+    def with_streaming_response(self) -> ConversationsWithStreamingResponse:
+        """The same methods, each a context manager giving the response before its body is read.
+
+        ``with client.conversations.with_streaming_response.retrieve(cid) as response:``
+        """
+        return ConversationsWithStreamingResponse(
+            self._runner, (*self._path, "with_streaming_response")
+        )
+
     create = blocking(AsyncConversations.create)
     retrieve = blocking(AsyncConversations.retrieve)
     update = blocking(AsyncConversations.update)
@@ -669,6 +1084,22 @@ class _ClientWithRawResponse:
     def conversations(self) -> ConversationsWithRawResponse:
         """``client.conversations`` returning ``RawResponse`` objects."""
         return ConversationsWithRawResponse(self._runner, ("conversations", "with_raw_response"))
+
+
+class _ClientWithStreamingResponse:
+    """``client.with_streaming_response``: the resources, each call a response context manager."""
+
+    __slots__ = ("_runner",)
+
+    def __init__(self, runner: _Runner) -> None:
+        self._runner = runner
+
+    @property
+    def conversations(self) -> ConversationsWithStreamingResponse:
+        """``client.conversations`` returning streamed responses."""
+        return ConversationsWithStreamingResponse(
+            self._runner, ("conversations", "with_streaming_response")
+        )
 
 
 def _same_parameters_as(
@@ -696,7 +1127,8 @@ class Client:
     collected or the interpreter exits.
 
     Args:
-        api_key: The API key; defaults to ``OPENAI_API_KEY``.
+        api_key: The API key; defaults to ``OPENAI_API_KEY``. May be a function returning it,
+            called before every attempt (on this client's loop thread: cache if it is slow).
         base_url: The API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
         organization: Sent as ``OpenAI-Organization``; defaults to ``OPENAI_ORG_ID``.
         project: Sent as ``OpenAI-Project``; defaults to ``OPENAI_PROJECT_ID``.
@@ -706,35 +1138,80 @@ class Client:
         default_headers: Headers added to every request.
         default_query: Query parameters added to every request.
         session: Not supported here: a session belongs to the loop it was made on, and this
-            client's loop is private. Pass your own session to :class:`AsyncClient` instead.
+            client's loop is private. Use ``session_factory`` instead.
         max_response_size: Largest response body accepted, in bytes (default 32 MiB).
         connection_limit: Connection pool size (default 1000).
         strict: Raise ``ResponseValidationError`` for a response that does not match the spec,
             instead of reading it leniently (see :class:`AsyncClient`).
+        session_factory: A function returning an ``aiohttp.ClientSession`` (proxy, TLS, connector
+            limits); called once, on this client's own loop thread, at the first request. The
+            session it returns is this client's and is closed with it.
+        http_client: Not supported (the official SDK's httpx client): raises, naming what to use.
 
     Raises:
         InvalidRequestError: A setting is out of range, or ``session`` was given.
     """
 
-    __slots__ = ("__weakref__", "_conversations", "_finalizer", "_runner")
+    __slots__ = ("__weakref__", "_conversations", "_finalizer", "_original", "_runner")
 
     @_same_parameters_as(AsyncClient.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("session") is not None:
-            raise InvalidRequestError(
-                "the blocking Client cannot use a session you created: an aiohttp session belongs "
-                "to the event loop it was made on, and this client runs its own loop thread; pass "
-                "the session to AsyncClient instead",
-                param="session",
-                value=type(kwargs["session"]).__name__,
-                limit="not supported by Client",
-            )
+        _refuse_foreign_http(kwargs)
         # Built here, in the caller's thread, so bad arguments fail at construction as they do
         # for AsyncClient; it opens its session lazily, later, on the loop thread.
-        client = AsyncClient(*args, **kwargs)
-        self._runner = _Runner(functools.partial(AsyncClient, *args, **kwargs), client)
+        client = _blocking_async_client(*args, **kwargs)
+        self._runner = _Runner(functools.partial(_blocking_async_client, *args, **kwargs), client)
         self._conversations = Conversations(self._runner, ("conversations",))
         self._finalizer = weakref.finalize(self, _finalize, self._runner)
+        self._original: Client | None = None
+
+    def copy(
+        self,
+        *,
+        set_default_headers: Mapping[str, str] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        **overrides: Any,
+    ) -> Client:
+        """A new client with some options changed, sharing this client's loop thread and pool.
+
+        Any constructor argument may be overridden (``api_key``, ``base_url``, ``timeout``,
+        ``max_retries``, ``retry``, ...); the others are this client's. ``default_headers`` and
+        ``default_query`` are merged over this client's; ``set_default_headers`` and
+        ``set_default_query`` replace them, as in the official SDK. This client is unchanged.
+        Closing the copy does not close the pool or stop the loop; closing this client does.
+
+        Example: ``client.with_options(timeout=5, max_retries=0).conversations.retrieve(cid)``
+
+        Raises:
+            InvalidRequestError: An unknown option, an option out of range, or a setting of the
+                shared pool (``connection_limit``, ``session_factory``, ``session``).
+            ValueError: Both ``default_headers`` and ``set_default_headers`` (or both query forms).
+        """
+        _refuse_foreign_http(overrides)
+        for name in ("session_factory",):
+            if name in overrides:
+                raise InvalidRequestError(
+                    f"`{name}` belongs to the connection pool, which a copy shares with the "
+                    "original; create a new Client instead",
+                    param=name,
+                    limit="not changeable in a copy",
+                )
+
+        def derive(original: AsyncClient) -> AsyncClient:
+            return original._copy(set_default_headers, set_default_query, dict(overrides))
+
+        # Derived now, in the caller's thread, so bad options fail here rather than at first use.
+        first = derive(self._async_client)
+        copy = Client.__new__(Client)
+        copy._runner = _DerivedRunner(self._runner, derive, first)
+        copy._conversations = Conversations(copy._runner, ("conversations",))
+        copy._finalizer = weakref.finalize(copy, _no_op, copy._runner)
+        # The copy keeps its original alive: the original owns the loop thread and the pool.
+        copy._original = self._original or self
+        return copy
+
+    #: ``client.with_options(timeout=10).conversations.create(...)``: the same as :meth:`copy`.
+    with_options = copy
 
     def __repr__(self) -> str:
         return f"<Client base_url={self.base_url!r}{' closed' if self.is_closed else ''}>"
@@ -752,6 +1229,11 @@ class Client:
     def with_raw_response(self) -> _ClientWithRawResponse:
         """The same API, each call returning a ``RawResponse`` (status, headers, request id)."""
         return _ClientWithRawResponse(self._runner)
+
+    @property
+    def with_streaming_response(self) -> _ClientWithStreamingResponse:
+        """The same API, each call a context manager giving the response before its body is read."""
+        return _ClientWithStreamingResponse(self._runner)
 
     @property
     def base_url(self) -> str:
@@ -809,7 +1291,124 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    async def __aenter__(self) -> NoReturn:
+        raise TypeError(
+            "the blocking Client is entered with a plain `with Client() as client:`; "
+            "`async with` is for conversations_sdk.AsyncClient"
+        )
 
-for _cls in (Client, Conversations, Items):
+    async def __aexit__(self, *exc_info: object) -> None:  # pragma: no cover
+        return None
+
+
+def _no_op(runner: _Runner) -> None:
+    """A copy's finalizer: the original owns the loop thread and the pool."""
+
+
+def _refuse_foreign_http(kwargs: Mapping[str, Any]) -> None:
+    if kwargs.get("http_client") is not None:
+        raise InvalidRequestError(
+            "`http_client` is the official SDK's httpx client; this SDK uses aiohttp: pass "
+            "session_factory=<a function returning an aiohttp.ClientSession> to Client (it is "
+            "called on the client's own loop thread) for proxies, TLS and connection limits",
+            param="http_client",
+            value=type(kwargs["http_client"]).__name__,
+            limit="not supported: use session_factory=",
+        )
+    if kwargs.get("session") is not None:
+        raise InvalidRequestError(
+            "the blocking Client cannot use a session you created: an aiohttp session belongs "
+            "to the event loop it was made on, and this client runs its own loop thread; pass "
+            "session_factory=<a function returning an aiohttp.ClientSession> instead (it is "
+            "called on that thread), or give the session to AsyncClient",
+            param="session",
+            value=type(kwargs["session"]).__name__,
+            limit="not supported by Client: use session_factory=",
+        )
+
+
+def _blocking_async_client(*args: Any, **kwargs: Any) -> AsyncClient:
+    """The AsyncClient a Client drives, speaking of ``Client`` in its messages."""
+    client = AsyncClient(*args, **kwargs)
+    client._public_name = "Client"
+    return client
+
+
+class _DerivedRunner(_Runner):
+    """The runner of a client copy (``with_options``): the original's loop, the copy's client.
+
+    Calls run on the original's loop thread; closing the copy refuses further calls on it and
+    leaves the loop and the pool to the original.
+    """
+
+    __slots__ = ("_derive", "_parent", "_source")
+
+    def __init__(
+        self,
+        parent: _Runner,
+        derive: Callable[[AsyncClient], AsyncClient],
+        first: AsyncClient,
+    ) -> None:
+        # Not _Runner.__init__: a copy has no loop of its own and is not closed after a fork.
+        self._parent = parent
+        self._derive = derive
+        self._source: Any = parent.peek_client()
+        self._client = first
+        self._closed = False
+        self._open = None
+        self._lock = threading.Lock()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the copy or its original was closed."""
+        return self._closed or self._parent.closed
+
+    def _current(self, original: Any) -> Any:
+        # After a fork the original makes a new async client: derive the copy from it again.
+        if original is not self._source:
+            self._client, self._source = self._derive(original), original
+        return self._client
+
+    def peek_client(self) -> Any:
+        """The copy's async client, without starting the loop thread."""
+        return self._current(self._parent.peek_client())
+
+    def client(self) -> Any:
+        """The copy's async client, starting the original's loop thread if needed."""
+        if self._closed:
+            raise ClientClosedError("this Client (a copy) is closed; create a new one")
+        return self._current(self._parent.client())
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run ``coro`` on the original's loop thread."""
+        if self._closed:
+            coro.close()
+            raise ClientClosedError("this Client (a copy) is closed; create a new one")
+        return self._parent.run(coro)
+
+    def close(self) -> None:
+        """Refuse further calls on the copy; the original's loop and pool stay up."""
+        self._refuse_loop_thread("close()")
+        self._closed = True
+
+    def on_loop_thread(self) -> bool:
+        """Whether the caller is the original's loop thread."""
+        return self._parent.on_loop_thread()
+
+    def close_async_iterator(self, agen: Any) -> None:
+        """Close an async generator on the original's loop."""
+        self._parent.close_async_iterator(agen)
+
+    def _after_fork_in_child(self) -> None:  # pragma: no cover - never registered
+        return None
+
+
+for _cls in (
+    Client,
+    Conversations,
+    Items,
+    ResponseContextManager,
+    StreamedResponse,
+):
     _cls.__module__ = "conversations_sdk"
 del _cls

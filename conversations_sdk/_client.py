@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import datetime
 import enum
 import functools
+import inspect
 import logging
 import os
 import random
@@ -37,8 +39,10 @@ from ._retry import RetryBudget, RetryPolicy
 from ._transport import Transport, is_retryable_connection_error
 from ._wire import (
     IDEMPOTENCY_HEADER,
+    HTTPRequest,
     RawResponse,
     Request,
+    RequestHeaders,
     build_query,
     build_url,
     decode_json,
@@ -51,7 +55,11 @@ from ._wire import (
 )
 
 if TYPE_CHECKING:
-    from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
+    from ._resources.conversations import (
+        AsyncConversations,
+        AsyncConversationsWithRawResponse,
+        AsyncConversationsWithStreamingResponse,
+    )
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -76,12 +84,23 @@ DEFAULT_CONNECTION_LIMIT: Final = 1000
 #: A timeout in seconds (the whole request), an ``aiohttp.ClientTimeout``, or ``None`` for none.
 Timeout = float | aiohttp.ClientTimeout | None
 
+#: An API key, or a function returning the current one (called before every attempt; a token
+#: provider such as Azure's ``get_bearer_token_provider`` caches and refreshes on its own).
+ApiKey = str | Callable[[], str] | Callable[[], Awaitable[str]]
+
 setup_logging()
 
 # Set by with_raw_response around one call: _request leaves its RawResponse here.
-_RAW_SINK: contextvars.ContextVar[list[RawResponse[Any]] | None] = contextvars.ContextVar(
+_RAW_SINK: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
     "conversations_sdk_raw_sink", default=None
 )
+
+
+class _StreamSink(list[Any]):
+    """The sink of ``with_streaming_response``: _request stops after a success's headers and
+    leaves ``(live response, request, cast, retries)`` here instead of reading the body."""
+
+    __slots__ = ()
 
 
 @functools.cache
@@ -149,7 +168,7 @@ def _check_header_values(headers: Mapping[str, object]) -> None:
 class ClientOptions:
     """Everything an :class:`AsyncClient` was configured with, environment fallbacks resolved."""
 
-    api_key: str | None = attrs.field(repr=False)
+    api_key: ApiKey | None = attrs.field(repr=False)
     base_url: str
     organization: str | None
     project: str | None
@@ -177,7 +196,8 @@ class AsyncClient:
 
     Args:
         api_key: The API key; defaults to ``OPENAI_API_KEY``. A missing key is reported at the
-            first request.
+            first request. May be a function returning the key (sync, or async), called before
+            every attempt: a token provider such as Azure's ``get_bearer_token_provider``.
         base_url: The API root; defaults to ``OPENAI_BASE_URL``, then ``https://api.openai.com/v1``.
         organization: Sent as ``OpenAI-Organization``; defaults to ``OPENAI_ORG_ID``.
         project: Sent as ``OpenAI-Project``; defaults to ``OPENAI_PROJECT_ID``.
@@ -195,14 +215,19 @@ class AsyncClient:
             spec. Off by default: a JSON object body never fails a call because of a field's
             value; what does not fit is kept as sent and listed in ``validation_issues``. Each
             method also takes ``strict=`` for one call.
+        session_factory: A function returning the ``aiohttp.ClientSession`` to use (proxy, TLS,
+            connector limits), called once inside the running loop at the first request; the
+            client owns that session and closes it.
+        http_client: Not supported (the official SDK's httpx client): raises, naming ``session``
+            and ``session_factory``.
 
     Raises:
-        InvalidRequestError: A setting is out of range.
+        InvalidRequestError: A setting is out of range, or ``http_client`` was given.
     """
 
     def __init__(
         self,
-        api_key: str | None = None,
+        api_key: ApiKey | None = None,
         *,
         base_url: str | None = None,
         organization: str | None = None,
@@ -216,7 +241,32 @@ class AsyncClient:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
         strict: bool = False,
+        session_factory: Callable[[], aiohttp.ClientSession] | None = None,
+        http_client: None = None,
     ) -> None:
+        if http_client is not None:
+            raise InvalidRequestError(
+                f"`http_client` is the official SDK's httpx client; {type(self).__name__} uses "
+                "aiohttp: pass session=aiohttp.ClientSession(...) (AsyncClient only) or "
+                "session_factory=<a function returning an aiohttp.ClientSession> for proxies, "
+                "TLS and connection limits",
+                param="http_client",
+                value=type(http_client).__name__,
+                limit="not supported: use session= or session_factory=",
+            )
+        if session is not None and session_factory is not None:
+            raise InvalidRequestError(
+                "pass either `session` or `session_factory`, not both",
+                param="session_factory",
+                limit="exclusive with session",
+            )
+        if api_key is not None and not isinstance(api_key, str) and not callable(api_key):
+            raise InvalidRequestError(
+                f"`api_key` must be a str or a function returning one, got {type(api_key).__name__}",
+                param="api_key",
+                value=type(api_key).__name__,
+                limit="str or callable",
+            )
         if isinstance(max_response_size, bool) or max_response_size <= 0:
             raise InvalidRequestError(
                 f"`max_response_size` must be a positive number of bytes, got {max_response_size!r}",
@@ -248,8 +298,18 @@ class AsyncClient:
         )
         self._budget = RetryBudget(self._options.retry.budget, self._options.retry.budget_refill)
         self._transport = Transport(
-            session, connection_limit=connection_limit, max_response_size=max_response_size
+            session,
+            connection_limit=connection_limit,
+            max_response_size=max_response_size,
+            session_factory=session_factory,
         )
+        # A callable api_key: called before each attempt (see _authorize).
+        key = self._options.api_key
+        self._key_provider: Callable[[], Any] | None = None if isinstance(key, str) else key
+        # The name the caller knows this client by, for messages ("Client" under the facade).
+        self._public_name = type(self).__name__
+        # A copy (with_options) keeps its original alive: the original owns the shared pool.
+        self._original: AsyncClient | None = None
         self._state = _State.UNOPENED
         self._user_agent = f"conversations-sdk/{_version()} python"
         self._rng = random.Random()  # noqa: S311 - jitter, not security
@@ -271,6 +331,99 @@ class AsyncClient:
     def __getstate__(self) -> object:
         # A client holds a live session and the API key: neither may travel in a pickle.
         raise TypeError(f"cannot pickle {type(self).__name__!r} objects")
+
+    def copy(
+        self,
+        *,
+        set_default_headers: Mapping[str, str] | None = None,
+        set_default_query: Mapping[str, object] | None = None,
+        **overrides: Any,
+    ) -> AsyncClient:
+        """A new client with some options changed, sharing this client's connection pool.
+
+        Any constructor argument may be overridden (``api_key``, ``base_url``, ``timeout``,
+        ``max_retries``, ``retry``, ...); the others are this client's. ``default_headers`` and
+        ``default_query`` are merged over this client's; ``set_default_headers`` and
+        ``set_default_query`` replace them instead, as in the official SDK. This client is left
+        unchanged. The copy uses this client's session (or ``session=``, if given): closing the
+        copy does not close the pool, closing this client does.
+
+        Example: ``await client.with_options(timeout=5, max_retries=0).conversations.retrieve(cid)``
+
+        Raises:
+            InvalidRequestError: An unknown option, an option out of range, or a setting that
+                belongs to the shared pool (``connection_limit``, ``session_factory``) without
+                ``session=``.
+            ValueError: Both ``default_headers`` and ``set_default_headers`` (or both query forms).
+        """
+        return self._copy(set_default_headers, set_default_query, overrides)
+
+    #: ``client.with_options(timeout=10).conversations.create(...)``: the same as :meth:`copy`.
+    with_options = copy
+
+    def _copy(
+        self,
+        set_default_headers: Mapping[str, str] | None,
+        set_default_query: Mapping[str, object] | None,
+        overrides: dict[str, Any],
+    ) -> AsyncClient:
+        if overrides.get("default_headers") is not None and set_default_headers is not None:
+            raise ValueError(
+                "The `default_headers` and `set_default_headers` arguments are mutually exclusive"
+            )
+        if overrides.get("default_query") is not None and set_default_query is not None:
+            raise ValueError(
+                "The `default_query` and `set_default_query` arguments are mutually exclusive"
+            )
+        accepted = inspect.signature(type(self).__init__).parameters
+        for name in overrides:
+            if name not in accepted or name == "self":
+                raise InvalidRequestError(
+                    f"{self._public_name}.copy() got an unknown option {name!r}",
+                    param=name,
+                    limit="a constructor argument",
+                )
+        for name in ("connection_limit", "session_factory"):
+            if name in overrides and overrides.get("session") is None:
+                raise InvalidRequestError(
+                    f"`{name}` belongs to the connection pool, which a copy shares with the "
+                    f"original; create a new {self._public_name} instead",
+                    param=name,
+                    limit="not changeable in a copy",
+                )
+        # Every option the original was built with (generically, so new options come along),
+        # then the overrides; None means "keep" for the options the official SDK treats so.
+        kwargs: dict[str, Any] = {
+            name: value
+            for name, value in attrs.asdict(self._options, recurse=False).items()
+            if name in accepted
+        }
+        for name, value in overrides.items():
+            if isinstance(value, NotGiven):
+                continue  # the official SDK's "keep" (timeout=NOT_GIVEN, max_retries=NOT_GIVEN)
+            if name in ("default_headers", "default_query"):
+                if value is not None:
+                    kwargs[name] = {**kwargs[name], **value}
+            elif value is not None or name == "timeout":  # timeout=None: no timeout
+                kwargs[name] = value
+        if set_default_headers is not None:
+            kwargs["default_headers"] = dict(set_default_headers)
+        if set_default_query is not None:
+            kwargs["default_query"] = dict(set_default_query)
+        own_session = overrides.get("session")
+        kwargs["session"] = own_session
+        copy = type(self)(**kwargs)
+        copy._public_name = self._public_name
+        copy._sleep = self._sleep
+        if own_session is None:
+            copy._transport = Transport(
+                None,
+                connection_limit=self._options.connection_limit,
+                max_response_size=copy._options.max_response_size,
+                share_with=self._transport,
+            )
+            copy._original = self._original or self
+        return copy
 
     @property
     def base_url(self) -> str:
@@ -316,15 +469,36 @@ class AsyncClient:
         """The same API, each call returning a :class:`RawResponse` (status, headers, request id)."""
         return _ClientWithRawResponse(self)
 
+    @property
+    def with_streaming_response(self) -> _ClientWithStreamingResponse:
+        """The same API, each call a context manager giving the response before its body is read."""
+        return _ClientWithStreamingResponse(self)
+
     async def aclose(self) -> None:
-        """Close the session this client created (a session passed in stays open). Idempotent."""
+        """Close the session this client created (a session passed in stays open). Idempotent.
+
+        A copy (:meth:`with_options`) never closes the pool it shares with its original.
+        """
         self._state = _State.CLOSED
         await self._transport.aclose()
 
+    async def close(self) -> None:
+        """The same as :meth:`aclose` (the official SDK's name)."""
+        await self.aclose()
+
     async def __aenter__(self) -> AsyncClient:
         if self._state is _State.CLOSED:
-            raise ClientClosedError("this AsyncClient is closed; create a new one")
+            raise ClientClosedError(f"this {self._public_name} is closed; create a new one")
         return self
+
+    def __enter__(self) -> None:
+        raise TypeError(
+            f"{type(self).__name__} is asynchronous: write `async with {type(self).__name__}() as "
+            "client:`, or use the blocking conversations_sdk.Client with `with`"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:  # pragma: no cover - __enter__ always raises
+        return None
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
@@ -365,7 +539,7 @@ class AsyncClient:
         options = self._options
         if not options.api_key:
             raise InvalidRequestError(
-                "No API key: pass api_key= to AsyncClient or set the OPENAI_API_KEY "
+                f"No API key: pass api_key= to {self._public_name} or set the OPENAI_API_KEY "
                 "environment variable",
                 param="api_key",
                 value=None,
@@ -376,6 +550,9 @@ class AsyncClient:
             "Accept": "application/json",
             "User-Agent": self._user_agent,
         }
+        if self._key_provider is not None:
+            # Asked for before each attempt instead (_authorize).
+            del base["Authorization"]
         if options.organization:
             base["OpenAI-Organization"] = options.organization
         if options.project:
@@ -427,7 +604,7 @@ class AsyncClient:
             ResponseValidationError: The body did not match the expected shape.
         """
         if self._state is _State.CLOSED:
-            raise ClientClosedError("this AsyncClient is closed; create a new one")
+            raise ClientClosedError(f"this {self._public_name} is closed; create a new one")
         options = self._options
         attempt_timeout = (
             options.timeout if isinstance(timeout, NotGiven) else _to_client_timeout(timeout)
@@ -463,6 +640,11 @@ class AsyncClient:
             body=None if payload is None else encode_json(payload),
         )
         self._state = _State.OPEN
+        # with_raw_response / with_streaming_response only: None on the plain path.
+        sink = _RAW_SINK.get()
+        streaming = sink is not None and type(sink) is _StreamSink
+        sent = request
+        strictness = options.strict if isinstance(strict, NotGiven) else strict
 
         attempt = 0
         while True:
@@ -470,9 +652,14 @@ class AsyncClient:
             # Read per attempt (logging may be reconfigured at any time); when INFO is off, the
             # clock reads and the logger calls are skipped.
             log = logger.isEnabledFor(logging.INFO)
-            started = time.monotonic() if log else 0.0
+            started = time.monotonic() if log or sink is not None else 0.0
             try:
-                response = await self._transport.send(request, timeout=attempt_timeout)
+                if self._key_provider is not None:
+                    sent = await self._authorize(request)
+                if streaming:
+                    response: Any = await self._transport.open(sent, timeout=attempt_timeout)
+                else:
+                    response = await self._transport.send(sent, timeout=attempt_timeout)
             except APIConnectionError as exc:
                 if log:
                     logger.info(
@@ -484,7 +671,9 @@ class AsyncClient:
                         attempt,
                     )
                 if self._state is _State.CLOSED:
-                    raise ClientClosedError("the AsyncClient was closed during the call") from exc
+                    raise ClientClosedError(
+                        f"the {self._public_name} was closed during the call"
+                    ) from exc
                 # Every retryable failure spends budget, the last attempt's too: the budget
                 # measures how unhealthy the server is, not how many retries we made.
                 if (
@@ -508,27 +697,37 @@ class AsyncClient:
                 )
             if 200 <= response.status < 300:
                 self._budget.record_success()
+                if streaming:
+                    # The body stays on the wire for the caller; nothing is parsed here.
+                    def read(body: Any, rid: str | None) -> _T:
+                        return cast(body, rid, strictness)
+
+                    sink.append((response, sent, read, attempt - 1))  # type: ignore[union-attr]
+                    return RawResponse(
+                        status_code=response.status,
+                        headers=response.headers,
+                        request_id=request_id,
+                        parsed=None,  # type: ignore[arg-type]
+                    )
                 content = response.body
                 decoded = (
                     NO_CONTENT
                     if response.status == 204 and not content
                     else decode_json(content, request_id=request_id)
                 )
-                parsed = cast(
-                    decoded, request_id, options.strict if isinstance(strict, NotGiven) else strict
-                )
+                parsed = cast(decoded, request_id, strictness)
                 _attach_request_id(parsed, request_id)
-                raw = RawResponse(
+                if sink is not None:
+                    raw = _full_raw_response(response, sent, parsed, attempt - 1, started)
+                    sink.append(raw)
+                    return raw
+                return RawResponse(
                     status_code=response.status,
                     headers=response.headers,
                     request_id=request_id,
                     parsed=parsed,
                     retries_taken=attempt - 1,
                 )
-                sink = _RAW_SINK.get()
-                if sink is not None:
-                    sink.append(raw)
-                return raw
             error: APIStatusError = make_status_error(response)
             if not is_retryable_status(response.status, response.headers):
                 self._budget.record_success()
@@ -538,6 +737,36 @@ class AsyncClient:
                 await self._sleep_before_retry(attempt, delay_hint, method, path)
                 continue
             raise error
+
+    async def _authorize(self, request: Request) -> Request:
+        """The request with a fresh ``Authorization`` from the api_key provider (each attempt)."""
+        if any(name.lower() == "authorization" for name in request.headers):
+            return request  # the caller set one in default_headers or extra_headers: theirs wins
+        provider = self._key_provider
+        if provider is None:  # pragma: no cover - checked by the caller
+            return request
+        key = provider()
+        if inspect.isawaitable(key):
+            key = await key
+        if not isinstance(key, str) or not key:
+            # The type only: whatever came back may be a credential in another shape. Dropped
+            # from the frame too, so a traceback printed with its locals does not show it.
+            kind = type(key).__name__ + (" (empty)" if isinstance(key, str) else "")
+            del key
+            raise InvalidRequestError(
+                f"the api_key provider returned {kind}, not a non-empty str",
+                param="api_key",
+                value=kind,
+                limit="a non-empty str",
+            )
+        if "\r" in key or "\n" in key or "\0" in key:
+            del key  # not in the traceback's locals either
+            raise InvalidRequestError(
+                "the api_key provider returned a key containing CR, LF or NUL characters",
+                param="api_key",
+                limit="a single-line string",
+            )
+        return attrs.evolve(request, headers={"Authorization": f"Bearer {key}", **request.headers})
 
     async def _sleep_before_retry(
         self, attempt: int, retry_after: float | None, method: str, path: str
@@ -558,6 +787,36 @@ class _ClientWithRawResponse:
     def conversations(self) -> AsyncConversationsWithRawResponse:
         """``client.conversations`` returning :class:`RawResponse` objects."""
         return self._client.conversations.with_raw_response
+
+
+class _ClientWithStreamingResponse:
+    """``client.with_streaming_response``: the resources, each call a response context manager."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    @property
+    def conversations(self) -> AsyncConversationsWithStreamingResponse:
+        """``client.conversations`` returning streamed responses."""
+        return self._client.conversations.with_streaming_response
+
+
+def _full_raw_response(
+    response: Any, request: Request, parsed: Any, retries: int, started: float
+) -> RawResponse[Any]:
+    # with_raw_response only: everything the official SDK's raw response exposes.
+    return RawResponse(
+        status_code=response.status,
+        headers=response.headers,
+        request_id=response.request_id,
+        parsed=parsed,
+        retries_taken=retries,
+        http_request=HTTPRequest(
+            method=request.method, url=request.url, headers=RequestHeaders(request.headers)
+        ),
+        content=response.body,
+        elapsed=datetime.timedelta(seconds=time.monotonic() - started),
+    )
 
 
 AsyncClient.__module__ = "conversations_sdk"

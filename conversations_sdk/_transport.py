@@ -11,18 +11,21 @@ never chained. Retries, logging and parsing belong to the caller.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import functools
 import ipaddress
 import ssl
+import time
 import urllib.request
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import aiohttp
 from yarl import URL
 
 from ._errors import APIConnectionError, APIError, APITimeoutError
-from ._wire import Request, Response, request_id_of
+from ._wire import Request, Response, decode_text, request_id_of
 
-__all__ = ["Transport", "is_retryable_connection_error"]
+__all__ = ["LiveResponse", "Transport", "is_retryable_connection_error"]
 
 # Set on connection errors that another attempt cannot fix (a bad certificate, a malformed URL).
 _NO_RETRY = "_conversations_sdk_no_retry"
@@ -80,13 +83,18 @@ class Transport:
         *,
         connection_limit: int,
         max_response_size: int,
+        session_factory: Callable[[], aiohttp.ClientSession] | None = None,
+        share_with: Transport | None = None,
     ) -> None:
         self._session = session
-        self._owns_session = session is None
+        self._owns_session = session is None and share_with is None
         self._connection_limit = connection_limit
         self._max_response_size = max_response_size
         self._proxies: dict[str, str] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._session_factory = session_factory
+        # A client's copy (with_options) borrows the original's pool: it never creates or closes it.
+        self._share_with = share_with
 
     @property
     def owns_session(self) -> bool:
@@ -106,6 +114,8 @@ class Transport:
     def _ensure_session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is None:
+            if self._share_with is not None or self._session_factory is not None:
+                return self._session_from_elsewhere(loop)
             self._loop = loop
             # Proxies come from the environment like trust_env would read them, but are applied per
             # request by us, so that loopback hosts are never proxied even without NO_PROXY.
@@ -129,8 +139,30 @@ class Transport:
             )
         return self._session
 
+    def _session_from_elsewhere(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        shared = self._share_with
+        if shared is not None:
+            # Not kept: the original client owns the pool and may close it.
+            session = shared._ensure_session()
+            self._proxies, self._loop = shared._proxies, shared._loop
+            return session
+        factory = self._session_factory
+        if factory is None:  # pragma: no cover - the caller checked
+            raise RuntimeError("no session to borrow or make")
+        # Called here, on the loop that will use the session (the blocking Client's own thread).
+        made = factory()
+        if not isinstance(made, aiohttp.ClientSession):
+            raise TypeError(
+                f"session_factory must return an aiohttp.ClientSession, got {type(made).__name__}"
+            )
+        # Our retry loop must be the only one (see _ensure_session).
+        made._retry_connection = False
+        self._loop, self._session = loop, made
+        return made
+
     def _proxy_for(self, url: URL) -> str | None:
-        if not self._proxies or not self._owns_session or _is_loopback(url.host):
+        # _proxies is only ever filled for a session this SDK created (shared by copies).
+        if not self._proxies or _is_loopback(url.host):
             return None
         proxy = self._proxies.get(url.scheme)
         if proxy is None or (url.host and urllib.request.proxy_bypass(url.host)):
@@ -194,6 +226,49 @@ class Transport:
                 f"Connection error on {_where(request)}: {_describe(exc)}"
             ) from exc
 
+    async def open(
+        self, request: Request, *, timeout: aiohttp.ClientTimeout
+    ) -> Response | LiveResponse:
+        """Send one request and stop after the headers (``with_streaming_response``).
+
+        A success (2xx) comes back as a :class:`LiveResponse` whose body is still on the wire;
+        any other status has its body read (capped) and its connection released, as :meth:`send`
+        does, so that the retry loop can decide and the error can carry the body.
+
+        Raises:
+            APITimeoutError: The attempt timed out before the headers arrived.
+            APIConnectionError: No response (refused, reset, TLS failure).
+        """
+        session = self._ensure_session()
+        url = URL(request.url, encoded=True)
+        started = time.monotonic()
+        try:
+            resp = await session.request(
+                request.method,
+                url,
+                headers=request.headers,
+                data=request.body,
+                allow_redirects=False,
+                timeout=timeout,
+                proxy=self._proxy_for(url),
+            )
+        except APIError:
+            raise
+        except BaseException as exc:
+            raise _translate(exc, request) from None
+        if 200 <= resp.status < 300:
+            return LiveResponse(resp, self, request, started)
+        try:
+            body = await self._read_capped(resp)
+        except APIError:
+            raise
+        except BaseException as exc:
+            resp.close()
+            raise _translate(exc, request) from None
+        finally:
+            resp.release()
+        return Response(status=resp.status, headers=resp.headers, body=body)
+
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         # The request id is looked up only for the error: a success never needs it here.
         cap = self._max_response_size
@@ -230,3 +305,162 @@ class Transport:
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+def _translate(exc: BaseException, request: Request) -> BaseException:
+    """The SDK's error for an exception raised while sending or reading a streamed response.
+
+    Never chained by the callers (``from None``): aiohttp's exceptions can carry the request
+    headers, ``Authorization`` included. Anything that is not a network error (a cancellation,
+    a bug) is returned unchanged, to be re-raised as it is.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return _connection_error(
+            f"Connection error on {_where(request)}: {type(exc).__name__} (status {exc.status})"
+        )
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
+        return _connection_error(
+            f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
+            retryable=False,
+        )
+    if isinstance(exc, aiohttp.InvalidURL):
+        return _connection_error(
+            f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
+        )
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return APITimeoutError(f"Request timed out on {_where(request)}: {_describe(exc)}")
+    if isinstance(exc, (aiohttp.ClientError, OSError)):
+        return _connection_error(f"Connection error on {_where(request)}: {_describe(exc)}")
+    return exc
+
+
+class LiveResponse:
+    """A successful response whose body has not been read yet (``with_streaming_response``).
+
+    Reading goes through the same size cap and the same error translation as :meth:`Transport.send`.
+    The connection goes back to the pool when the body has been read whole, and is dropped when the
+    response is closed before that (draining an unread body could take arbitrarily long).
+    """
+
+    __slots__ = ("_consumed", "_elapsed", "_request", "_resp", "_started", "_transport", "body")
+
+    def __init__(
+        self,
+        resp: aiohttp.ClientResponse,
+        transport: Transport,
+        request: Request,
+        started: float,
+    ) -> None:
+        self._resp = resp
+        self._transport = transport
+        self._request = request
+        self._started = started
+        self._elapsed: float | None = None
+        self._consumed = False
+        #: The whole body once read (``None`` before).
+        self.body: bytes | None = None
+
+    @property
+    def status(self) -> int:
+        """The HTTP status."""
+        return self._resp.status
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (case-insensitive)."""
+        return self._resp.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` header, if present."""
+        return request_id_of(self._resp.headers)
+
+    @property
+    def http_version(self) -> str:
+        """``HTTP/1.1`` and the like."""
+        version = self._resp.version
+        return f"HTTP/{version.major}.{version.minor}" if version is not None else "HTTP/1.1"
+
+    @property
+    def closed(self) -> bool:
+        """Whether the body was read whole or the response closed."""
+        return self._elapsed is not None
+
+    @property
+    def consumed(self) -> bool:
+        """Whether the body was streamed (``iter_bytes``) rather than read and kept."""
+        return self._consumed
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """From sending to the end of the body (or to now, while it is still being read)."""
+        end = self._elapsed if self._elapsed is not None else time.monotonic()
+        return datetime.timedelta(seconds=end - self._started)
+
+    def text_of(self, body: bytes) -> str:
+        """Decode ``body`` with the charset the response names."""
+        return decode_text(body, self._resp.headers)
+
+    async def read(self) -> bytes:
+        """Read the whole body (at most ``max_response_size`` bytes) and release the connection."""
+        if self.body is not None:
+            return self.body
+        try:
+            body = await self._transport._read_capped(self._resp)
+        except APIError:
+            self._finish()
+            raise
+        except BaseException as exc:
+            self._resp.close()
+            self._finish()
+            raise _translate(exc, self._request) from None
+        self._resp.release()
+        self._finish()
+        self.body = body
+        return body
+
+    async def iter_chunks(self, chunk_size: int | None) -> AsyncIterator[bytes]:
+        """Yield the body as it arrives (``chunk_size`` bytes at a time if given), capped in size."""
+        self._consumed = True
+        cap = self._transport._max_response_size
+        size = 0
+        content = self._resp.content
+        try:
+            while True:
+                chunk = await (
+                    content.readany() if chunk_size is None else content.read(chunk_size)
+                )
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > cap:
+                    error = self._transport._too_large(self.request_id)
+                    self._resp.close()
+                    raise error
+                yield chunk
+        except APIError:
+            self._finish()
+            raise
+        except (GeneratorExit, asyncio.CancelledError):
+            self._resp.close()
+            self._finish()
+            raise
+        except BaseException as exc:
+            self._resp.close()
+            self._finish()
+            raise _translate(exc, self._request) from None
+        self._resp.release()
+        self._finish()
+
+    def close(self) -> None:
+        """Release the connection: back to the pool if the body was read, dropped otherwise."""
+        if self._elapsed is None:
+            if self._resp.content.at_eof():
+                self._resp.release()
+            else:
+                self._resp.close()
+            self._finish()
+
+    def _finish(self) -> None:
+        if self._elapsed is None:
+            self._elapsed = time.monotonic()

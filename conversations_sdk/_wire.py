@@ -7,11 +7,12 @@ socket. ``_transport.py`` sends what this module builds; ``_client.py`` drives t
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote
 
@@ -33,12 +34,16 @@ from ._errors import (
 from ._params import check_id
 
 __all__ = [
+    "CallableStr",
+    "HTTPRequest",
     "RawResponse",
     "Request",
+    "RequestHeaders",
     "Response",
     "build_path",
     "build_query",
     "decode_json",
+    "decode_text",
     "encode_json",
     "encode_path_param",
     "error_class_for_status",
@@ -71,6 +76,12 @@ class RawResponse(Generic[_T]):
     request_id: str | None
     parsed: _T
     retries_taken: int = 0
+    # The request as sent on the final attempt: see the http_request property.
+    _http_request: HTTPRequest | None = attrs.field(default=None, repr=False, alias="http_request")
+    #: The response body, exactly as received (after decompression).
+    content: bytes = attrs.field(default=b"", repr=False)
+    #: Time from sending the final attempt to having read the whole body.
+    elapsed: datetime.timedelta = attrs.field(default=datetime.timedelta(0), repr=False)
 
     def parse(self) -> _T:
         """Return the parsed object (the official SDK's spelling).
@@ -80,8 +91,133 @@ class RawResponse(Generic[_T]):
         """
         return self.parsed
 
+    @property
+    def http_request(self) -> HTTPRequest:
+        """The request as sent on the final attempt (method, URL, headers; the key is masked in
+        reprs). Empty for a response built by hand."""
+        sent = self._http_request
+        if sent is None:
+            return HTTPRequest(method="", url="", headers=RequestHeaders({}))
+        return sent
+
+    @property
+    def url(self) -> str:
+        """The URL of the request, query included."""
+        return self.http_request.url
+
+    @property
+    def method(self) -> str:
+        """The HTTP method of the request."""
+        return self.http_request.method
+
+    @property
+    def is_closed(self) -> bool:
+        """Always ``True``: the body was read whole and the connection released before returning."""
+        return True
+
+    @property
+    def text(self) -> CallableStr:
+        """The body decoded as text (UTF-8 unless the response names another charset).
+
+        Both spellings work: ``raw.text`` (the official SDK's property) and ``raw.text()`` (its
+        streaming responses' method).
+        """
+        return CallableStr(decode_text(self.content, self.headers))
+
+    def json(self) -> Any:
+        """The body parsed as JSON (not structured into a model).
+
+        Returns:
+            The decoded JSON value.
+
+        Raises:
+            ResponseValidationError: The body is not JSON.
+        """
+        return decode_json(self.content, request_id=self.request_id)
+
 
 RawResponse.__module__ = "conversations_sdk"
+
+# Header names whose values are credentials: masked whenever a request's headers are printed.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
+
+
+class RequestHeaders(Mapping[str, str]):
+    """The headers of a sent request: a read-only, case-insensitive mapping whose repr masks
+    credentials (``Authorization`` and the like), so printing a request never prints the key."""
+
+    __slots__ = ("_headers", "_lowered")
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = dict(headers)
+        self._lowered = {name.lower(): name for name in self._headers}
+
+    def __getitem__(self, name: str) -> str:
+        return self._headers[self._lowered.get(name.lower(), name)]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._lowered
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+    def __repr__(self) -> str:
+        shown = {
+            name: "[secure]" if name.lower() in _SECRET_HEADERS else value
+            for name, value in self._headers.items()
+        }
+        return f"RequestHeaders({shown!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        # Pickling would carry the key out of the process; nothing in the SDK needs it.
+        raise TypeError("cannot pickle 'RequestHeaders' objects (they hold the API key)")
+
+
+@attrs.frozen(kw_only=True)
+class HTTPRequest:
+    """What was sent: ``raw.http_request.method``, ``.url`` and ``.headers`` (as in the official SDK).
+
+    The headers include ``Authorization``; their repr masks it.
+    """
+
+    method: str
+    url: str
+    headers: RequestHeaders = attrs.field(repr=False)
+
+
+HTTPRequest.__module__ = "conversations_sdk"
+
+
+class CallableStr(str):
+    """A ``str`` that may also be called (returning itself as a plain ``str``).
+
+    ``RawResponse.text`` is a property in the official SDK's raw responses and a method on its
+    streamed ones; this lets code written either way run unchanged.
+    """
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
+def decode_text(body: bytes, headers: Mapping[str, str]) -> str:
+    """Decode a body with the charset its ``Content-Type`` names (UTF-8 when none or unknown)."""
+    content_type = _header(headers, "content-type") or ""
+    charset = "utf-8"
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return body.decode("utf-8", errors="replace")
 
 
 @attrs.frozen(kw_only=True)

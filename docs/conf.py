@@ -55,7 +55,10 @@ nitpick_ignore_regex = [
     # Private modules, bases and helpers that signatures mention but the reference does not document.
     (r"py:.*", r"conversations_sdk\.(\w+\.)*_\w+(\..*)?"),
     (r"py:.*", r"_\w+"),
-    (r"py:.*", r"(Timeout|PageFetcher|FaultMode|FaultWhen|Include)"),
+    (
+        r"py:.*",
+        r"(Timeout|PageFetcher|FaultMode|FaultWhen|Include|ApiKey|RequestHeaders|LiveResponse|Request)",
+    ),
     (
         r"py:.*",
         r"(Any|Mapping|Sequence|Iterable|Iterator|AsyncIterator|AsyncIterable|Callable|Awaitable|Literal|TypeVar|Self|ParamSpec|Generator|AsyncGenerator|Coroutine|T|P|R|_T)",

@@ -9,14 +9,24 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
-from .._client import _RAW_SINK
+import attrs
+
+from .._client import _RAW_SINK, _StreamSink
 from .._converter import NO_CONTENT, structure_no_content, structure_response
 from .._errors import ResponseValidationError
 from .._pagination import AsyncPager
+from .._streaming import AsyncResponseContextManager, AsyncStreamedResponse
 from .._wire import RawResponse
-from ..models import ConversationItemList
+from ..models import ConversationItem, ConversationItemList
 
-__all__ = ["RawMethod", "RawPagerMethod", "RawView", "structurer"]
+__all__ = [
+    "RawMethod",
+    "RawPagerMethod",
+    "RawView",
+    "StreamMethod",
+    "StreamPagerMethod",
+    "structurer",
+]
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")
@@ -64,7 +74,8 @@ class RawMethod(Generic[_R, _P, _T]):
 
 
 class RawPagerMethod(Generic[_R, _P, _T]):
-    """``view.list(...)`` fetches the first page and returns its :class:`RawResponse`."""
+    """``view.list(...)`` fetches the first page and returns its :class:`RawResponse`, whose
+    ``parse()`` is that page as a page object (``data``, ``has_next_page()``, ...)."""
 
     def __init__(self, method: Callable[Concatenate[_R, _P], AsyncPager[_T]]) -> None:
         self._method = method
@@ -72,21 +83,95 @@ class RawPagerMethod(Generic[_R, _P, _T]):
 
     def __get__(
         self, view: RawView[_R] | None, owner: type[Any]
-    ) -> Callable[_P, Awaitable[RawResponse[ConversationItemList]]]:
+    ) -> Callable[_P, Awaitable[RawResponse[AsyncPager[ConversationItem]]]]:
         if view is None:
             return self  # type: ignore[return-value]
         method, resource = self._method, view._resource
 
         @functools.wraps(method)
-        async def call(*args: _P.args, **kwargs: _P.kwargs) -> RawResponse[ConversationItemList]:
+        async def call(
+            *args: _P.args, **kwargs: _P.kwargs
+        ) -> RawResponse[AsyncPager[ConversationItem]]:
             pager = method(resource, *args, **kwargs)
-            return await _capture(_first_page(pager))
+            raw = await _capture(_first_page(pager))
+            # As in the official SDK, parse() gives the page object (data, has_next_page(), ...).
+            return attrs.evolve(raw, parsed=pager)
 
         return call
 
 
 async def _first_page(pager: AsyncPager[Any]) -> ConversationItemList:
-    return await pager
+    return await pager._first()
+
+
+async def _capture_stream(
+    call: Awaitable[Any], post_parse: Callable[[Any], Any] | None = None
+) -> AsyncStreamedResponse[Any]:
+    # _request stops after a success's headers and leaves the live response in the sink; the
+    # call's own return value (built from no body) is discarded.
+    sink = _StreamSink()
+    token = _RAW_SINK.set(sink)
+    try:
+        await call
+    except BaseException:
+        for live, *_ in sink:  # failed after the response was handed over: release it
+            live.close()
+        raise
+    finally:
+        _RAW_SINK.reset(token)
+    live, request, cast, retries = sink[-1]
+    return AsyncStreamedResponse(live, request, cast, retries, post_parse)
+
+
+class StreamMethod(Generic[_R, _P, _T]):
+    """``view.create(...)`` gives a context manager; entering it sends ``resource.create(...)``
+    and yields the :class:`AsyncStreamedResponse` before the body is read."""
+
+    def __init__(self, method: Callable[Concatenate[_R, _P], Awaitable[_T]]) -> None:
+        self._method = method
+        functools.update_wrapper(self, method)  # type: ignore[arg-type]
+
+    def __get__(
+        self, view: RawView[_R] | None, owner: type[Any]
+    ) -> Callable[_P, AsyncResponseContextManager[_T]]:
+        if view is None:
+            return self  # type: ignore[return-value]
+        method, resource = self._method, view._resource
+
+        @functools.wraps(method)
+        def call(*args: _P.args, **kwargs: _P.kwargs) -> AsyncResponseContextManager[_T]:
+            return AsyncResponseContextManager(
+                lambda: _capture_stream(method(resource, *args, **kwargs))
+            )
+
+        return call
+
+
+class StreamPagerMethod(Generic[_R, _P, _T]):
+    """``view.list(...)`` streams the first page; ``parse()`` gives the page object."""
+
+    def __init__(self, method: Callable[Concatenate[_R, _P], AsyncPager[_T]]) -> None:
+        self._method = method
+        functools.update_wrapper(self, method)  # type: ignore[arg-type]
+
+    def __get__(
+        self, view: RawView[_R] | None, owner: type[Any]
+    ) -> Callable[_P, AsyncResponseContextManager[AsyncPager[_T]]]:
+        if view is None:
+            return self  # type: ignore[return-value]
+        method, resource = self._method, view._resource
+
+        @functools.wraps(method)
+        def call(
+            *args: _P.args, **kwargs: _P.kwargs
+        ) -> AsyncResponseContextManager[AsyncPager[_T]]:
+            # Arguments are checked here, before anything is sent, as for the plain list().
+            pager = method(resource, *args, **kwargs)
+            return AsyncResponseContextManager(
+                lambda: _capture_stream(pager._fetch(pager._after), pager._with_first_page)
+            )
+
+        return call
 
 
 def structurer(

@@ -13,10 +13,14 @@ from .._params import NOT_GIVEN, NotGiven, check_items, check_metadata
 from .._wire import build_path
 from ..models import Conversation, ConversationDeletedResource, InputItem
 from ..types import InputItemParam
-from . import RawMethod, RawView, structurer
-from .items import AsyncItems, AsyncItemsWithRawResponse
+from . import RawMethod, RawView, StreamMethod, structurer
+from .items import AsyncItems, AsyncItemsWithRawResponse, AsyncItemsWithStreamingResponse
 
-__all__ = ["AsyncConversations", "AsyncConversationsWithRawResponse"]
+__all__ = [
+    "AsyncConversations",
+    "AsyncConversationsWithRawResponse",
+    "AsyncConversationsWithStreamingResponse",
+]
 
 # Built once: a structurer depends only on its class, and a closure per call costs ~0.3 µs.
 _TO_CONVERSATION = structurer(Conversation)
@@ -44,6 +48,14 @@ class AsyncConversations:
     def with_raw_response(self) -> AsyncConversationsWithRawResponse:
         """The same methods, each returning a :class:`RawResponse` (status, headers, request id)."""
         return AsyncConversationsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncConversationsWithStreamingResponse:
+        """The same methods, each a context manager giving the response before its body is read.
+
+        ``async with client.conversations.with_streaming_response.retrieve(cid) as response:``
+        """
+        return AsyncConversationsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -267,6 +279,21 @@ class AsyncConversationsWithRawResponse(RawView[AsyncConversations]):
     def items(self) -> AsyncItemsWithRawResponse:
         """``client.conversations.items`` returning :class:`RawResponse` objects."""
         return AsyncItemsWithRawResponse(self._resource.items)
+
+
+class AsyncConversationsWithStreamingResponse(RawView[AsyncConversations]):
+    """``client.conversations.with_streaming_response``: each method returns an async context
+    manager giving an :class:`AsyncStreamedResponse`."""
+
+    create = StreamMethod(AsyncConversations.create)
+    retrieve = StreamMethod(AsyncConversations.retrieve)
+    update = StreamMethod(AsyncConversations.update)
+    delete = StreamMethod(AsyncConversations.delete)
+
+    @property
+    def items(self) -> AsyncItemsWithStreamingResponse:
+        """``client.conversations.items`` returning streamed responses."""
+        return AsyncItemsWithStreamingResponse(self._resource.items)
 
 
 AsyncConversations.__module__ = "conversations_sdk"

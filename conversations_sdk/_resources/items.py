@@ -22,9 +22,9 @@ from .._params import (
 from .._wire import build_path
 from ..models import Conversation, ConversationItem, ConversationItemList, InputItem
 from ..types import InputItemParam
-from . import RawMethod, RawPagerMethod, RawView, structurer
+from . import RawMethod, RawPagerMethod, RawView, StreamMethod, StreamPagerMethod, structurer
 
-__all__ = ["AsyncItems", "AsyncItemsWithRawResponse"]
+__all__ = ["AsyncItems", "AsyncItemsWithRawResponse", "AsyncItemsWithStreamingResponse"]
 
 # Built once: a structurer depends only on its class, and a closure per call costs ~0.3 µs.
 _TO_PAGE = structurer(ConversationItemList)
@@ -64,6 +64,11 @@ class AsyncItems:
     def with_raw_response(self) -> AsyncItemsWithRawResponse:
         """The same methods, each returning a :class:`RawResponse` (status, headers, request id)."""
         return AsyncItemsWithRawResponse(self)
+
+    @property
+    def with_streaming_response(self) -> AsyncItemsWithStreamingResponse:
+        """The same methods, each a context manager giving the response before its body is read."""
+        return AsyncItemsWithStreamingResponse(self)
 
     async def create(
         self,
@@ -313,6 +318,16 @@ class AsyncItemsWithRawResponse(RawView[AsyncItems]):
     list = RawPagerMethod(AsyncItems.list)
     retrieve = RawMethod(AsyncItems.retrieve)
     delete = RawMethod(AsyncItems.delete)
+
+
+class AsyncItemsWithStreamingResponse(RawView[AsyncItems]):
+    """``client.conversations.items.with_streaming_response``: each method returns an async
+    context manager giving an :class:`AsyncStreamedResponse`; ``list`` streams the first page."""
+
+    create = StreamMethod(AsyncItems.create)
+    list = StreamPagerMethod(AsyncItems.list)
+    retrieve = StreamMethod(AsyncItems.retrieve)
+    delete = StreamMethod(AsyncItems.delete)
 
 
 AsyncItems.__module__ = "conversations_sdk"

@@ -14,6 +14,7 @@ import threading
 import typing
 from typing import Any
 
+import attrs
 import pytest
 
 import conversations_sdk
@@ -21,6 +22,8 @@ from conversations_sdk import (
     AsyncClient,
     AsyncConversations,
     AsyncItems,
+    AsyncPager,
+    AsyncStreamedResponse,
     Client,
     ClientClosedError,
     Conversations,
@@ -30,10 +33,22 @@ from conversations_sdk import (
     Pager,
     RawResponse,
     RetryPolicy,
+    StreamedResponse,
 )
-from conversations_sdk._blocking import ConversationsWithRawResponse, ItemsWithRawResponse
-from conversations_sdk._resources.conversations import AsyncConversationsWithRawResponse
-from conversations_sdk._resources.items import AsyncItemsWithRawResponse
+from conversations_sdk._blocking import (
+    ConversationsWithRawResponse,
+    ConversationsWithStreamingResponse,
+    ItemsWithRawResponse,
+    ItemsWithStreamingResponse,
+)
+from conversations_sdk._resources.conversations import (
+    AsyncConversationsWithRawResponse,
+    AsyncConversationsWithStreamingResponse,
+)
+from conversations_sdk._resources.items import (
+    AsyncItemsWithRawResponse,
+    AsyncItemsWithStreamingResponse,
+)
 from conversations_sdk.emulator import ThreadedEmulator
 from conversations_sdk.models import Conversation, ConversationItemList
 
@@ -117,6 +132,108 @@ def test_raw_views_have_blocking_twins(async_cls: type, blocking_cls: type) -> N
         twin = getattr(blocking_cls, name)
         assert inspect.signature(twin).parameters == async_sig.parameters, name
         assert str(inspect.signature(twin).return_annotation).startswith("RawResponse[")
+
+
+@pytest.mark.parametrize(
+    ("async_cls", "blocking_cls"),
+    [
+        pytest.param(
+            AsyncConversationsWithStreamingResponse, ConversationsWithStreamingResponse, id="conv"
+        ),
+        pytest.param(AsyncItemsWithStreamingResponse, ItemsWithStreamingResponse, id="items"),
+    ],
+)
+def test_streaming_views_have_blocking_twins(async_cls: type, blocking_cls: type) -> None:
+    """Each with_streaming_response method has a blocking twin with the same parameters."""
+    methods = [n for n in vars(async_cls) if not n.startswith("_") and n != "items"]
+    assert methods
+    for name in methods:
+        async_sig = inspect.signature(getattr(async_cls, name).__wrapped__)
+        twin = getattr(blocking_cls, name)
+        assert inspect.signature(twin).parameters == async_sig.parameters, name
+        returned = str(inspect.signature(twin).return_annotation)
+        assert returned.startswith("ResponseContextManager[StreamedResponse["), name
+
+
+@pytest.mark.parametrize(
+    ("async_cls", "blocking_cls"),
+    [
+        pytest.param(AsyncPager, Pager, id="pager"),
+        pytest.param(AsyncStreamedResponse, StreamedResponse, id="streamed-response"),
+    ],
+)
+def test_page_and_response_helpers_have_blocking_twins(async_cls: type, blocking_cls: type) -> None:
+    """Every public attribute of the async page / streamed response exists on the blocking one."""
+    public = {n for n in vars(async_cls) if not n.startswith("_")}
+    assert {"data", "has_next_page", "get_next_page", "iter_pages"} <= public or {
+        "read",
+        "parse",
+        "iter_bytes",
+    } <= public
+    missing = public - set(dir(blocking_cls))
+    assert not missing, f"{blocking_cls.__name__} lacks {sorted(missing)}"
+    for name in public:
+        member = getattr(async_cls, name)
+        if inspect.isfunction(member) and not name.startswith("__"):
+            twin = getattr(blocking_cls, name)
+            assert inspect.signature(twin).parameters.keys() == (
+                inspect.signature(member).parameters.keys()
+            ), name
+
+
+def test_official_page_and_raw_names_exist_on_both_sides() -> None:
+    """The official SDK's page and raw-response names, on both the async and blocking objects."""
+    page_names = {
+        "data",
+        "has_more",
+        "first_id",
+        "last_id",
+        "has_next_page",
+        "next_page_info",
+        "get_next_page",
+        "iter_pages",
+        "_request_id",
+        "__iter__",
+    }
+    assert page_names - {"__iter__"} <= set(dir(AsyncPager))
+    assert page_names <= set(dir(Pager))
+    raw_names = {
+        "parse",
+        "headers",
+        "status_code",
+        "request_id",
+        "retries_taken",
+        "http_request",
+        "url",
+        "method",
+        "content",
+        "text",
+        "json",
+        "elapsed",
+        "is_closed",
+    }
+    assert raw_names <= set(dir(RawResponse)) | set(attrs.fields_dict(RawResponse))
+    streamed = {
+        "read",
+        "text",
+        "json",
+        "parse",
+        "iter_bytes",
+        "iter_text",
+        "iter_lines",
+        "close",
+        "headers",
+        "status_code",
+        "http_request",
+        "is_closed",
+        "request_id",
+        "url",
+        "method",
+        "elapsed",
+        "retries_taken",
+    }
+    assert streamed <= set(dir(AsyncStreamedResponse))
+    assert streamed <= set(dir(StreamedResponse))
 
 
 def test_return_types_name_the_blocking_results() -> None:

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import pytest
 
-from conversations_sdk import ClientClosedError, NotFoundError
+from conversations_sdk import AsyncPager, ClientClosedError, NotFoundError
 from conversations_sdk._blocking import (
     Pager,
     _BlockingResource,
@@ -35,34 +35,29 @@ class FakePage:
     def __init__(self, data: list[int], last: bool) -> None:
         self.data = data
         self.has_more = not last
+        self.last_id = str(data[-1]) if data else ""
 
 
-class FakePager:
+class FakePager(AsyncPager[int]):
     """Pages of three numbers up to ``total``; counts page fetches like a real pager's requests."""
 
     def __init__(self, owner: FakeResource, total: int) -> None:
         self.owner = owner
         self.total = total
+        super().__init__(self._page)
 
-    async def _page(self, start: int) -> FakePage:
+    async def _page(self, cursor: str | None) -> Any:
         self.owner.page_fetches += 1
+        start = 0 if cursor is None else int(cursor) + 1
         stop = min(start + 3, self.total)
         return FakePage(list(range(start, stop)), last=stop >= self.total)
 
     async def pages(self) -> Any:
-        start = 0
         try:
-            while True:
-                page = await self._page(start)
+            async for page in super().pages():
                 yield page
-                if not page.has_more:
-                    return
-                start += 3
         finally:
             self.owner.pages_closed_on.append(threading.get_ident())
-
-    def __await__(self) -> Any:
-        return self._page(0).__await__()
 
 
 class FakeResource:
@@ -338,17 +333,22 @@ def test_pager_crosses_the_loop_once_per_page(res: Blocking, runner: _Runner) ->
     pager = res.list(10)
     assert isinstance(pager, Pager)
     fake = runner.client().resource
-    assert fake.page_fetches == 0  # lazy: nothing fetched until iterated
+    assert fake.page_fetches == 1  # the first page, fetched by list() as the official SDK does
+    assert list(pager.data) == [0, 1, 2]
     assert list(pager) == list(range(10))
-    assert fake.page_fetches == 4
+    assert fake.page_fetches == 4  # the first page was not fetched again
 
 
 def test_pager_pages_and_first_page(res: Blocking) -> None:
-    """pages() yields each page; first_page() fetches only the first, like awaiting the pager."""
+    """pages() yields each page; first_page() is the page list() fetched, not a new request."""
     pages: list[Any] = [p.data for p in res.list(7).pages()]
     assert pages == [[0, 1, 2], [3, 4, 5], [6]]
-    first: Any = res.list(7).first_page().data
+    pager = res.list(7)
+    fake = res._runner.client().resource
+    fetched = fake.page_fetches
+    first: Any = pager.first_page().data
     assert first == [0, 1, 2]
+    assert fake.page_fetches == fetched
 
 
 def test_pager_break_early_closes_the_async_generator(res: Blocking, runner: _Runner) -> None:

@@ -51,7 +51,7 @@ Call = Callable[[AsyncClient, dict[str, str]], Awaitable[Any]]
 async def _first_page(client: AsyncClient, headers: dict[str, str]) -> Any:
     return await client.conversations.items.list(
         CONV, limit=5, order="desc", include=INCLUDE, extra_headers=headers
-    )
+    ).first_page()
 
 
 OPERATIONS: dict[str, tuple[Call, type | None]] = {

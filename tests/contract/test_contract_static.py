@@ -158,10 +158,8 @@ class Sdk:
         """The first page of ``items.list`` (``await pager`` / ``pager.first_page()``)."""
         try:
             if isinstance(self.client, AsyncClient):
-                page: ConversationItemList = await self.client.conversations.items.list(
-                    conversation_id, **kwargs
-                )
-                return page
+                pager = self.client.conversations.items.list(conversation_id, **kwargs)
+                return await pager.first_page()
             client = self.client
             return await asyncio.to_thread(
                 lambda: client.conversations.items.list(conversation_id, **kwargs).first_page()

@@ -60,8 +60,13 @@ async def items_and_pages(client: AsyncClient, conversation_id: str) -> list[str
     pager: AsyncPager[ConversationItem] = items.list(
         conversation_id, limit=50, order="asc", after=added.last_id, include=NOT_GIVEN
     )
-    first: ConversationItemList = await pager
+    first: AsyncPager[ConversationItem] = await pager
     seen = [first.first_id]
+    if first.has_next_page():
+        following: AsyncPager[ConversationItem] = await first.get_next_page()
+        seen.extend(str(item.id) for item in following.data)
+    async for each in first.iter_pages():
+        seen.append(each.last_id)
     async for page in pager.pages():
         seen.append(page.last_id)
     async for item in items.list(conversation_id):
@@ -78,10 +83,49 @@ async def raw_responses(client: AsyncClient) -> str | None:
     status: int = raw.status_code
     conversation: Conversation = raw.parse()
     page: RawResponse[
-        ConversationItemList
+        AsyncPager[ConversationItem]
     ] = await client.with_raw_response.conversations.items.list("conv_1", limit=10)
-    del status, conversation, page
+    text: str = raw.text
+    method: str = raw.http_request.method
+    del status, conversation, page, text, method
     return raw.request_id
+
+
+async def streaming(client: AsyncClient) -> Conversation:
+    streaming = client.with_streaming_response.conversations
+    async with streaming.retrieve("conv_1") as response:
+        status: int = response.status_code
+        lines = [line async for line in response.iter_lines()]
+        del status, lines
+    async with client.conversations.items.with_streaming_response.list("conv_1") as listed:
+        first: AsyncPager[ConversationItem] = await listed.parse()
+        del first
+    async with streaming.retrieve("conv_1") as again:
+        return await again.parse()
+
+
+async def options_and_providers() -> Conversation:
+    async def token() -> str:
+        return "sk-test"
+
+    async with AsyncClient(api_key=token) as client:
+        copy: AsyncClient = client.with_options(timeout=5, set_default_headers={"X-A": "1"})
+        return await copy.conversations.retrieve("conv_1")
+
+
+def blocking_surface() -> list[str]:
+    from conversations_sdk import Client, Pager
+
+    with Client(api_key=lambda: "sk-test", session_factory=aiohttp.ClientSession) as client:
+        page: Pager[ConversationItem] = client.conversations.items.list("conv_1", limit=2)
+        ids = [str(item.id) for item in page.data]
+        for each in page.iter_pages():
+            ids.append(each.last_id)
+        with client.conversations.with_streaming_response.retrieve("conv_1") as response:
+            ids.append(response.parse().id)
+        copy: Client = client.with_options(max_retries=0)
+        ids.append(copy.conversations.retrieve("conv_1").id)
+        return ids
 
 
 async def errors(client: AsyncClient) -> int | None:
@@ -101,7 +145,7 @@ async def tolerant_and_strict_reading(client: AsyncClient, conversation_id: str)
     assert strict_client.strict
     assert not client.strict
     conversation: Conversation = await client.conversations.retrieve(conversation_id, strict=True)
-    page: ConversationItemList = await client.conversations.items.list(conversation_id)
+    page: AsyncPager[ConversationItem] = await client.conversations.items.list(conversation_id)
     issues: tuple[ValidationIssue, ...] = page.validation_issues
     paths = [issue.path for issue in issues] + [got for _, _, got in conversation.validation_issues]
     restored: Conversation = Conversation.from_dict({"id": "conv_1"}, strict=False)

@@ -161,7 +161,7 @@ METHOD_CASES = [
         "&include[]=message.input_image.image_url&include[]=reasoning.encrypted_content",
         None,
         ITEM_LIST,
-        ConversationItemList,
+        AsyncPager,  # awaited: the pager, now also its first page (the official SDK's shape)
         id="items.list-first-page",
     ),
     pytest.param(
@@ -442,7 +442,10 @@ async def test_raw_response_everywhere(client: AsyncClient, mock_api: MockAPI) -
     )
     page = await client.with_raw_response.conversations.items.list("c")
     assert page.request_id == "r1"
-    assert isinstance(page.parsed, ConversationItemList)
+    # As in the official SDK, a raw list parses to the page object (data and the page helpers).
+    assert isinstance(page.parsed, AsyncPager)
+    assert [item.id for item in page.parse().data] == ["msg_1"]
+    assert page.parse().has_next_page() is False
     deleted = await client.conversations.items.with_raw_response.delete("m", conversation_id="c")
     assert deleted.request_id == "r2"
     assert isinstance(deleted.parsed, Conversation)

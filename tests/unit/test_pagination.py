@@ -87,15 +87,19 @@ async def test_cursor_that_does_not_advance_is_an_error(
 
 
 async def test_pages_and_await_first_page() -> None:
-    """pages() yields page objects; awaiting the pager fetches only the first page."""
+    """pages() yields page models; awaiting the pager fetches the first page, once."""
     api = FakeAPI({"x": page(["a"], has_more=True), "a": page(["b"], has_more=False)})
     pager = AsyncPager[str](api.fetch, after="x")
     first = await pager
+    assert first is pager  # the pager, now also its first page
     assert list[Any](first.data) == ["a"]
     assert api.cursors == ["x"]
     pages = [p async for p in pager.pages()]
     assert [list[Any](p.data) for p in pages] == [["a"], ["b"]]
-    assert api.cursors == ["x", "x", "a"]
+    # The first page is the pager's own: walking the pages does not fetch it again.
+    assert api.cursors == ["x", "a"]
+    assert [item async for item in pager] == ["a", "b"]
+    assert api.cursors == ["x", "a", "a"]
 
 
 async def test_memory_stays_flat_over_100k_items() -> None:
@@ -144,3 +148,26 @@ async def test_items_list_is_lazy_and_walks_over_http(
     assert ids == ["m1", "m2", "m3"]
     queries = sorted(key[1].query_string for key in mock_api.requests)
     assert queries == ["after=m2&limit=2&order=asc", "limit=2&order=asc"]
+
+
+async def test_concurrent_awaits_fetch_the_first_page_once() -> None:
+    """Two tasks awaiting one pager at the same moment share one request for the first page."""
+    import asyncio
+
+    started = asyncio.Event()
+    release = asyncio.Event()
+    cursors: list[str | None] = []
+
+    async def fetch(cursor: str | None) -> ConversationItemList:
+        cursors.append(cursor)
+        started.set()
+        await release.wait()
+        return page(["a"], has_more=False)
+
+    pager = AsyncPager[str](fetch)
+    first = asyncio.ensure_future(pager.first_page())
+    second = asyncio.ensure_future(pager.first_page())
+    await started.wait()
+    release.set()
+    assert (await first) is (await second)
+    assert cursors == [None]

@@ -542,7 +542,7 @@ async def call_async(client: AsyncClient, op: str, **kwargs: Any) -> Any:
     if op == "items.create":
         return await items.create("conv_1", items=[{"role": "user", "content": "hi"}], **kwargs)
     if op == "items.list":
-        return await items.list("conv_1", **kwargs)
+        return await items.list("conv_1", **kwargs).first_page()
     if op == "items.retrieve":
         return await items.retrieve("msg_1", conversation_id="conv_1", **kwargs)
     assert op == "items.delete"
