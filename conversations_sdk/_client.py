@@ -333,6 +333,10 @@ class AsyncClient:
     def _headers(
         self, *, has_body: bool, idempotency_key: str | None, extra: Mapping[str, str] | None
     ) -> dict[str, str]:
+        if extra:
+            # Checked before any local holds the Authorization header, so that no frame of the
+            # error (as shown by renderers of traceback locals) does.
+            _check_header_values(extra)
         fixed = self._fixed_headers
         if fixed is None:
             fixed = self._fixed_headers = self._build_fixed_headers()
@@ -344,7 +348,6 @@ class AsyncClient:
         if idempotency_key is not None and IDEMPOTENCY_HEADER.lower() not in overridden:
             headers[IDEMPOTENCY_HEADER] = idempotency_key
         if extra:
-            _check_header_values(extra)
             headers = header_items(headers, extra)
         return headers
 
@@ -358,6 +361,21 @@ class AsyncClient:
                 value=None,
                 limit="required",
             )
+        # Every value is checked before the Authorization header is built, so that no frame of
+        # the error holds it; the key's own value is never named.
+        _check_header_values(
+            {
+                "OpenAI-Organization": options.organization or "",
+                "OpenAI-Project": options.project or "",
+                **options.default_headers,
+            }
+        )
+        if any(c in str(options.api_key) for c in "\r\n\0"):
+            raise InvalidRequestError(
+                "`api_key` must be a string without CR, LF or NUL characters",
+                param="api_key",
+                limit="a single-line string",
+            )
         base: dict[str, str] = {
             "Authorization": f"Bearer {options.api_key}",
             "Accept": "application/json",
@@ -367,9 +385,7 @@ class AsyncClient:
             base["OpenAI-Organization"] = options.organization
         if options.project:
             base["OpenAI-Project"] = options.project
-        merged = header_items(base, options.default_headers)
-        _check_header_values(merged)
-        return merged
+        return header_items(base, options.default_headers)
 
     async def _request(
         self,

@@ -17,6 +17,7 @@ import ssl
 import urllib.request
 
 import aiohttp
+from aiohttp.client_reqrep import ConnectionKey
 from yarl import URL
 
 from ._errors import APIConnectionError, APIError, APITimeoutError
@@ -62,6 +63,72 @@ def _where(request: Request) -> str:
 def _describe(exc: BaseException) -> str:
     detail = str(exc)
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _translate(exc: BaseException, request: Request) -> APIConnectionError:
+    """The SDK error for an aiohttp or socket exception, holding nothing that leads to the key.
+
+    aiohttp's frames hold the request headers (``Authorization`` included) in their locals, and
+    ``ClientResponseError.request_info`` holds them as an attribute: a renderer of frame locals
+    (``traceback`` with ``capture_locals``, rich, ``pytest -l``, error trackers) would print the
+    key. So ``ClientResponseError`` is never chained, and any other cause is chained only after
+    :func:`_scrub` has cut every traceback off it and its own chain.
+    """
+    error: APIConnectionError
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Its repr holds request_info, whose headers include Authorization: copy the facts only.
+        detail = f": {exc.message}" if exc.message else ""
+        return _connection_error(
+            f"Connection error on {_where(request)}: {type(exc).__name__} "
+            f"(status {exc.status}){detail}"
+        )
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
+        error = _connection_error(
+            f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
+            retryable=False,
+        )
+    elif isinstance(exc, aiohttp.InvalidURL):
+        error = _connection_error(
+            f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
+        )
+    elif isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        error = APITimeoutError(f"Request timed out on {_where(request)}: {_describe(exc)}")
+    else:
+        error = _connection_error(f"Connection error on {_where(request)}: {_describe(exc)}")
+    error.__cause__ = _scrub(exc)
+    return error
+
+
+def _scrub(exc: BaseException) -> BaseException:
+    """Make ``exc`` (and everything chained to it) safe to keep as a cause: no frames, no key.
+
+    The exception objects stay (``isinstance(err.__cause__, aiohttp.ClientConnectorError)`` and
+    their messages still work); their tracebacks go, because aiohttp's frames hold the request
+    headers in their locals. Tracebacks are dropped rather than frames cleared: clearing a frame
+    that is still suspended finalises its coroutine on Python < 3.13.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        key = getattr(current, "_conn_key", None)
+        if isinstance(key, ConnectionKey) and (
+            key.proxy_auth is not None or (key.proxy is not None and key.proxy.user is not None)
+        ):
+            # The connection key names the proxy with its credentials (from HTTPS_PROXY).
+            safe = key._replace(
+                proxy=key.proxy.with_user(None) if key.proxy is not None else None,
+                proxy_auth=None,
+            )
+            current._conn_key = safe  # type: ignore[attr-defined]
+            current.args = tuple(safe if arg is key else arg for arg in current.args)
+        pending += [current.__cause__, current.__context__]
+        pending += getattr(current, "exceptions", ())
+    return exc
 
 
 class Transport:
@@ -171,28 +238,11 @@ class Transport:
                 return Response(status=resp.status, headers=resp.headers, body=body)
         except APIError:
             raise
-        except aiohttp.ClientResponseError as exc:
-            # Its repr holds request_info, whose headers include Authorization: never chain it.
-            raise _connection_error(
-                f"Connection error on {_where(request)}: {type(exc).__name__} (status {exc.status})"
-            ) from None
-        except (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError) as exc:
-            raise _connection_error(
-                f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
-                retryable=False,
-            ) from exc
-        except aiohttp.InvalidURL as exc:
-            raise _connection_error(
-                f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
-            ) from exc
-        except (asyncio.TimeoutError, TimeoutError) as exc:
-            raise APITimeoutError(
-                f"Request timed out on {_where(request)}: {_describe(exc)}"
-            ) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(
-                f"Connection error on {_where(request)}: {_describe(exc)}"
-            ) from exc
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError) as exc:
+            error = _translate(exc, request)
+        # Raised here, outside the except block, so that Python does not set __context__ to
+        # aiohttp's exception behind our back (`from None` only hides it from the printout).
+        raise error
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         # The request id is looked up only for the error: a success never needs it here.

@@ -583,7 +583,8 @@ async def test_response_error_is_never_chained(client: AsyncClient, mock_api: Mo
     with pytest.raises(APIConnectionError) as info:
         await client.conversations.retrieve("conv_1")
     assert info.value.__cause__ is None
-    assert info.value.__suppress_context__
+    # Not even as the implicit context (which `from None` only hides from the printout).
+    assert info.value.__context__ is None
     assert API_KEY not in repr(info.value) + str(info.value)
 
 
