@@ -127,7 +127,9 @@ def _scrub(exc: BaseException) -> BaseException:
             current._conn_key = safe  # type: ignore[attr-defined]
             current.args = tuple(safe if arg is key else arg for arg in current.args)
         pending += [current.__cause__, current.__context__]
+        # Group members, and exceptions kept as arguments (ClientConnectorError's os_error).
         pending += getattr(current, "exceptions", ())
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
     return exc
 
 

@@ -36,7 +36,7 @@ NEEDLES = (API_KEY, API_KEY[8:])
 
 
 def reachable_errors(error: BaseException) -> list[BaseException]:
-    """The error and every exception reachable from it: causes, contexts, group members."""
+    """The error and every exception reachable from it: causes, contexts, group members, args."""
     found: list[BaseException] = []
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]
@@ -47,6 +47,7 @@ def reachable_errors(error: BaseException) -> list[BaseException]:
         seen.add(id(current))
         found.append(current)
         pending += [current.__cause__, current.__context__, *getattr(current, "exceptions", ())]
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
     return found
 
 
