@@ -718,18 +718,23 @@ class Client:
 
     @_same_parameters_as(AsyncClient.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("session") is not None:
-            raise InvalidRequestError(
-                "the blocking Client cannot use a session you created: an aiohttp session belongs "
-                "to the event loop it was made on, and this client runs its own loop thread; pass "
-                "the session to AsyncClient instead",
-                param="session",
-                value=type(kwargs["session"]).__name__,
-                limit="not supported by Client",
-            )
-        # Built here, in the caller's thread, so bad arguments fail at construction as they do
-        # for AsyncClient; it opens its session lazily, later, on the loop thread.
-        client = AsyncClient(*args, **kwargs)
+        try:
+            if kwargs.get("session") is not None:
+                raise InvalidRequestError(
+                    "the blocking Client cannot use a session you created: an aiohttp session "
+                    "belongs to the event loop it was made on, and this client runs its own loop "
+                    "thread; pass the session to AsyncClient instead",
+                    param="session",
+                    value=type(kwargs["session"]).__name__,
+                    limit="not supported by Client",
+                )
+            # Built here, in the caller's thread, so bad arguments fail at construction as they
+            # do for AsyncClient; it opens its session lazily, later, on the loop thread.
+            client = AsyncClient(*args, **kwargs)
+        except BaseException:
+            # These locals hold the API key (and the URL): not for renderers of traceback locals.
+            args, kwargs = (), {}
+            raise
         self._runner = _Runner(functools.partial(AsyncClient, *args, **kwargs), client)
         self._conversations = Conversations(self._runner, ("conversations",))
         self._finalizer = weakref.finalize(self, _finalize, self._runner)

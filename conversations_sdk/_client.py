@@ -144,6 +144,35 @@ def _check_header_values(headers: Mapping[str, object]) -> None:
             )
 
 
+@attrs.frozen
+class _HiddenKey:
+    """An API key on its way into ClientOptions, with a repr that never shows it."""
+
+    value: str | None = attrs.field(repr=False)
+
+
+def _check_base_url(value: str, *, from_env: bool) -> tuple[str, InvalidRequestError | None]:
+    """The base URL without its trailing slash, or the error for one that carries ``user:pass@``.
+
+    aiohttp would fail every call with a bare ValueError, and the password would show in the
+    client's repr. The error shows the URL with its userinfo masked. It is returned, not raised,
+    so the caller can drop its own locals holding the URL before raising it.
+    """
+    scheme, sep, rest = str(value).partition("://")
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if sep else ""
+    if "@" not in authority:
+        return str(value).rstrip("/"), None
+    masked = f"{scheme}://***@{authority.rpartition('@')[2]}"
+    where = "OPENAI_BASE_URL" if from_env else "`base_url`"
+    return "", InvalidRequestError(
+        f"{where} must not contain a user name or password (`user:pass@`), got {masked}/...; "
+        "the API key goes in api_key (or OPENAI_API_KEY), other credentials in default_headers",
+        param="base_url",
+        value=masked,
+        limit="no userinfo in the URL",
+    )
+
+
 @attrs.frozen(kw_only=True)
 class ClientOptions:
     """Everything an :class:`AsyncClient` was configured with, environment fallbacks resolved."""
@@ -210,6 +239,9 @@ class AsyncClient:
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
         connection_limit: int = DEFAULT_CONNECTION_LIMIT,
     ) -> None:
+        # The key leaves this frame's locals first: renderers of traceback locals (capture_locals,
+        # rich, error trackers) would show it for any error raised below, e.g. a bad timeout.
+        given_key, api_key = _HiddenKey(api_key), None
         if isinstance(max_response_size, bool) or max_response_size <= 0:
             raise InvalidRequestError(
                 f"`max_response_size` must be a positive number of bytes, got {max_response_size!r}",
@@ -224,14 +256,23 @@ class AsyncClient:
                 value=repr(connection_limit),
                 limit=">= 0",
             )
-        env = os.environ
+        checked_timeout = _to_client_timeout(timeout)
+        checked_retries = _check_max_retries(max_retries)
+        # os.environ is read inline, never bound to a local: its repr holds OPENAI_API_KEY.
+        base, url_error = _check_base_url(
+            base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            from_env=not base_url and bool(os.environ.get("OPENAI_BASE_URL")),
+        )
+        if url_error is not None:
+            base_url = None  # its userinfo must not show among this frame's locals
+            raise url_error
         self._options = ClientOptions(
-            api_key=api_key or env.get("OPENAI_API_KEY") or None,
-            base_url=(base_url or env.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-            organization=organization or env.get("OPENAI_ORG_ID") or None,
-            project=project or env.get("OPENAI_PROJECT_ID") or None,
-            timeout=_to_client_timeout(timeout),
-            max_retries=_check_max_retries(max_retries),
+            api_key=given_key.value or os.environ.get("OPENAI_API_KEY") or None,
+            base_url=base,
+            organization=organization or os.environ.get("OPENAI_ORG_ID") or None,
+            project=project or os.environ.get("OPENAI_PROJECT_ID") or None,
+            timeout=checked_timeout,
+            max_retries=checked_retries,
             retry=retry if retry is not None else RetryPolicy(),
             default_headers=dict(default_headers or {}),
             default_query=dict(default_query or {}),
@@ -257,7 +298,9 @@ class AsyncClient:
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} base_url={self._options.base_url!r} state={self._state.value}>"
+            f"<{type(self).__name__} base_url={self.base_url!r} state={self._state.value}>"
+            if hasattr(self, "_state")  # a frame of a failed __init__ shows it half-built
+            else f"<{type(self).__name__} (not constructed)>"
         )
 
     def __getstate__(self) -> object:
@@ -372,8 +415,9 @@ class AsyncClient:
         )
         if any(c in str(options.api_key) for c in "\r\n\0"):
             raise InvalidRequestError(
-                "`api_key` must be a string without CR, LF or NUL characters",
-                param="api_key",
+                "header 'Authorization' (the api_key) must be a string without CR, LF or NUL "
+                "characters",
+                param="headers['Authorization']",
                 limit="a single-line string",
             )
         base: dict[str, str] = {
