@@ -6,15 +6,26 @@ the transport (aioresponses); the others use a real loopback server (the emulato
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import traceback
 from typing import Any
 
+import anyio.from_thread
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conversations_sdk import AsyncClient, Client, InvalidRequestError, RetryPolicy
+from conversations_sdk import (
+    AsyncClient,
+    Client,
+    InvalidRequestError,
+    ResponseValidationError,
+    RetryPolicy,
+)
 from conversations_sdk._wire import retry_after_seconds
 from tests._aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
@@ -133,3 +144,181 @@ def test_retry_after_parsing_never_raises(value: str) -> None:
     delay = retry_after_seconds({"Retry-After": value}, now=1_700_000_000.0)
     assert delay is None or math.isfinite(delay)
     assert RetryPolicy(jitter=0.0).delay(1, delay) <= 60.0
+
+
+# --- items 16 and 17: pages from a server that cycles cursors or overfills pages ------------------
+
+
+def _message(item_id: str) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": item_id,
+        "role": "user",
+        "status": "completed",
+        "content": [{"type": "input_text", "text": "x"}],
+    }
+
+
+class PageServer:
+    """A loopback server answering ``items.list`` from a script keyed by the ``after`` cursor."""
+
+    def __init__(self, pages: dict[str | None, dict[str, Any] | bytes]) -> None:
+        self.pages = pages
+        self.requests: list[dict[str, str]] = []
+        self._server: TestServer | None = None
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append(dict(request.query))
+        page = self.pages[request.query.get("after")]
+        body = page if isinstance(page, bytes) else json.dumps(page).encode()
+        return web.Response(body=body, content_type="application/json")
+
+    async def __aenter__(self) -> str:
+        app = web.Application()
+        app.router.add_get("/v1/conversations/{cid}/items", self._handle)
+        self._server = TestServer(app, host="127.0.0.1", port=0)
+        await self._server.start_server()
+        return str(self._server.make_url("/v1"))
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._server is not None
+        await self._server.close()
+
+
+def _page(ids: list[str], *, has_more: bool, last_id: str) -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [_message(i) for i in ids],
+        "first_id": ids[0] if ids else "",
+        "last_id": last_id,
+        "has_more": has_more,
+    }
+
+
+@pytest.mark.parametrize(
+    "cycle",
+    [
+        pytest.param(["A", "B", "A"], id="A-B-A"),
+        pytest.param(["A", "B", "C", "D", "B"], id="A-B-C-D-B"),
+    ],
+)
+async def test_a_cursor_cycle_is_a_typed_error(cycle: list[str]) -> None:
+    """Before: a server whose cursors cycle A -> B -> A was paged for ever (the pager only
+    compared a cursor with the previous one). Now: ResponseValidationError on the first repeat,
+    after exactly one request per distinct cursor."""
+    pages: dict[str | None, dict[str, Any] | bytes] = {
+        None: _page(["m0"], has_more=True, last_id=cycle[0])
+    }
+    for current, following in itertools.pairwise(cycle):
+        pages[current] = _page([f"m{current}"], has_more=True, last_id=following)
+    server = PageServer(pages)
+    seen: list[str] = []
+    async with (
+        server as base_url,
+        AsyncClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client,
+    ):
+
+        async def walk() -> None:
+            async for item in client.conversations.items.list("conv_1"):
+                seen.append(str(item.id))
+
+        with pytest.raises(ResponseValidationError, match="already seen") as info:
+            await walk()
+    assert info.value.body == {"has_more": True, "last_id": cycle[-1]}
+    distinct = len(set(cycle))
+    assert len(seen) == distinct + 1  # every page's item once, none twice
+    assert [r.get("after") for r in server.requests] == [None, *cycle[:distinct]]
+
+
+def test_a_cursor_cycle_ends_the_blocking_pager_too() -> None:
+    """The blocking Pager walks the same async pager: the same error, not an endless loop."""
+    pages: dict[str | None, dict[str, Any] | bytes] = {
+        None: _page(["m0"], has_more=True, last_id="A"),
+        "A": _page(["m1"], has_more=True, last_id="B"),
+        "B": _page(["m2"], has_more=True, last_id="A"),
+    }
+    server = PageServer(pages)
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        base_url = portal.call(server.__aenter__)
+        try:
+            with Client(api_key=API_KEY, base_url=base_url, max_retries=0) as client:
+                pager = client.conversations.items.list("conv_1")
+                with pytest.raises(ResponseValidationError, match="already seen"):
+                    list(pager)
+        finally:
+            portal.call(server.__aexit__, None, None, None)
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("limit", "extra_query", "served", "bound"),
+    [
+        pytest.param(10, None, 11, 10, id="limit-10-got-11"),
+        pytest.param(None, None, 101, 100, id="no-limit-got-101"),
+        pytest.param(5, {"limit": "3"}, 4, 3, id="extra-query-limit-wins"),
+    ],
+)
+async def test_a_page_over_the_limit_is_refused_before_structuring(
+    limit: int | None,
+    extra_query: dict[str, object] | None,
+    served: int,
+    bound: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: a page of any length was structured (a 32 MiB page of tiny items: ~700 MiB and
+    seconds of CPU). Now: more items than the limit sent is a ResponseValidationError, raised
+    before a single item is structured."""
+    import conversations_sdk._resources.items as items_module
+
+    structured: list[object] = []
+    real = items_module._TO_PAGE
+
+    def spy(body: Any, request_id: str | None) -> Any:
+        structured.append(body)
+        return real(body, request_id)
+
+    monkeypatch.setattr(items_module, "_TO_PAGE", spy)
+    pages: dict[str | None, dict[str, Any] | bytes] = {
+        None: _page([f"m{i}" for i in range(served)], has_more=False, last_id=f"m{served - 1}")
+    }
+    server = PageServer(pages)
+    options: dict[str, Any] = {} if limit is None else {"limit": limit}
+    async with (
+        server as base_url,
+        AsyncClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client,
+    ):
+        with pytest.raises(ResponseValidationError, match=f"{served} items for limit={bound}"):
+            await client.conversations.items.list("conv_1", extra_query=extra_query, **options)
+        assert structured == []
+        # At the limit, the same page is fine.
+        pages[None] = _page([f"m{i}" for i in range(bound)], has_more=False, last_id="m0")
+        page = await client.conversations.items.list("conv_1", extra_query=extra_query, **options)
+    assert len(page.data) == bound
+    assert len(structured) == 1
+
+
+async def test_large_bodies_are_parsed_off_the_event_loop() -> None:
+    """Bodies over OFF_LOOP_PARSE_BYTES are decoded and structured in a worker thread, so the
+    loop keeps serving other calls; small ones stay on the loop (no thread hop per call)."""
+    import threading
+
+    from conversations_sdk._client import OFF_LOOP_PARSE_BYTES
+
+    big = _page(["m0"], has_more=False, last_id="m0")
+    big["data"][0]["content"][0]["text"] = "x" * OFF_LOOP_PARSE_BYTES
+    small = _page(["m0"], has_more=False, last_id="m0")
+    threads: list[int] = []
+
+    def record(body: Any, request_id: str | None) -> Any:
+        threads.append(threading.get_ident())
+        return body
+
+    loop_thread = threading.get_ident()
+    for page, on_loop in ((small, True), (big, False)):
+        async with (
+            PageServer({None: page}) as base_url,
+            AsyncClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client,
+        ):
+            raw = await client._request("GET", "/conversations/conv_1/items", cast=record)
+        assert raw.parsed == page
+        assert (threads[-1] == loop_thread) is on_loop
