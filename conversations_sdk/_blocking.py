@@ -44,6 +44,7 @@ from typing import (
 
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
+from ._loop_servers import LOOP_SERVERS, served_by_this_thread
 from ._pagination import AsyncPager
 from ._resources.conversations import AsyncConversations, AsyncConversationsWithRawResponse
 from ._resources.items import AsyncItems, AsyncItemsWithRawResponse
@@ -257,6 +258,15 @@ class _Runner:
             opened = self._open or self._start()
             if threading.get_ident() == opened.thread_id:
                 self._refuse_loop_thread("a blocking method")
+            if LOOP_SERVERS and served_by_this_thread(getattr(opened.client, "base_url", "")):
+                raise RuntimeError(
+                    "this blocking conversations_sdk.Client calls an Emulator that runs on the "
+                    "event loop of the calling thread (a notebook's loop): the call would wait "
+                    "for a server that cannot answer until the call returns, a deadlock. Use "
+                    "`with conversations_sdk.emulator.emulated_client() as client:` (or a "
+                    "ThreadedEmulator) for a blocking client, or AsyncClient and `await` its "
+                    "calls with this Emulator"
+                )
             call = _Call(coro)
             # The lock makes "is it open?" and "queue the call" one step, so close() can never
             # stop the loop between them and leave this caller waiting for a loop that is gone.

@@ -27,6 +27,7 @@ from conversations_sdk import (
     RetryPolicy,
 )
 from conversations_sdk._wire import retry_after_seconds
+from conversations_sdk.emulator import Emulator, emulated_client
 from tests._aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
 
@@ -322,3 +323,49 @@ async def test_large_bodies_are_parsed_off_the_event_loop() -> None:
             raw = await client._request("GET", "/conversations/conv_1/items", cast=record)
         assert raw.parsed == page
         assert (threads[-1] == loop_thread) is on_loop
+
+
+# --- item 18: a blocking Client aimed at an Emulator on the caller's own loop ---------------------
+
+
+async def test_blocking_client_to_an_emulator_on_this_loop_fails_at_once() -> None:
+    """Before: the notebook pattern (``await Emulator().start()``, then a blocking Client) waited
+    for the timeout (600 s per attempt, three attempts with the defaults) because the emulator
+    needs the very thread the call blocks. Now: RuntimeError at once, naming emulated_client()."""
+    async with Emulator(api_key=API_KEY) as emulator:
+        localhost = emulator.base_url.replace("127.0.0.1", "localhost")
+        for base_url in (emulator.base_url, localhost):
+            with Client(api_key=API_KEY, base_url=base_url, timeout=60) as client:
+                with pytest.raises(RuntimeError, match=r"emulated_client\(\)"):
+                    client.conversations.create()
+                with pytest.raises(RuntimeError, match="deadlock"):
+                    list(client.conversations.items.list("conv_1"))
+        # The emulator is unharmed and served nothing: the async client on this loop works.
+        async with AsyncClient(api_key=API_KEY, base_url=emulator.base_url) as async_client:
+            created = await async_client.conversations.create()
+            assert created.id.startswith("conv_")
+
+
+async def test_blocking_client_to_an_emulator_on_another_thread_still_works() -> None:
+    """No false alarm: from inside a running loop, a ThreadedEmulator (emulated_client) or an
+    Emulator on another loop is served by its own thread, and the blocking call succeeds."""
+    with emulated_client() as client:
+        assert client.conversations.create().id.startswith("conv_")
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        emulator = Emulator(api_key=API_KEY)
+        portal.call(emulator.start)
+        try:
+            with Client(api_key=API_KEY, base_url=emulator.base_url) as client:
+                assert client.conversations.create().id.startswith("conv_")
+        finally:
+            portal.call(emulator.aclose)
+
+
+async def test_a_closed_emulator_is_forgotten() -> None:
+    """After aclose, its port is no longer treated as served by this loop."""
+    from conversations_sdk._loop_servers import LOOP_SERVERS
+
+    async with Emulator(api_key=API_KEY) as emulator:
+        port = emulator.port
+        assert port in LOOP_SERVERS
+    assert port not in LOOP_SERVERS
