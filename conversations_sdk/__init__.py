@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         PermissionDeniedError,
         RateLimitError,
         ResponseValidationError,
+        UnclosedClientWarning,
         UnprocessableEntityError,
     )
     from ._pagination import AsyncPager
@@ -69,6 +70,7 @@ _LAZY: dict[str, str] = {
     "RawResponse": "._wire",
     "ResponseValidationError": "._errors",
     "RetryPolicy": "._retry",
+    "UnclosedClientWarning": "._errors",
     "UnprocessableEntityError": "._errors",
 }
 
@@ -100,6 +102,7 @@ __all__ = [
     "RawResponse",
     "ResponseValidationError",
     "RetryPolicy",
+    "UnclosedClientWarning",
     "UnprocessableEntityError",
     "__version__",
 ]

@@ -16,8 +16,10 @@ import functools
 import logging
 import os
 import random
+import sys
 import time
 import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -29,6 +31,7 @@ from ._errors import (
     APIStatusError,
     ClientClosedError,
     InvalidRequestError,
+    UnclosedClientWarning,
 )
 from ._logging import logger, setup_logging
 from ._params import NOT_GIVEN, NotGiven
@@ -82,6 +85,11 @@ Timeout = float | aiohttp.ClientTimeout | None
 
 setup_logging()
 
+# Python ignores every ResourceWarning by default, which hid the message saying how to fix a
+# forgotten close. Shown unless the user chose warning filters themselves (-W, PYTHONWARNINGS).
+if not sys.warnoptions:
+    warnings.filterwarnings("default", category=UnclosedClientWarning)
+
 # Set by with_raw_response around one call: _request leaves its RawResponse here.
 _RAW_SINK: contextvars.ContextVar[list[RawResponse[Any]] | None] = contextvars.ContextVar(
     "conversations_sdk_raw_sink", default=None
@@ -131,6 +139,22 @@ def _decode_and_cast(
     cast: Callable[[Any, str | None], _T], response: Response, request_id: str | None
 ) -> _T:
     return cast(decode_json(response.body, request_id=request_id), request_id)
+
+
+def _warn_unclosed(transport: Transport, name: str, created_at: tuple[str, int, str]) -> None:
+    if transport.has_open_owned_session:
+        # Closed first: should the warning be turned into an error (-W error), nothing leaks.
+        transport.close_abandoned()
+        filename, lineno, module = created_at
+        warnings.warn_explicit(
+            f"{name} was not closed: use `async with {name}() as client:` or "
+            "`await client.aclose()` (this is the line that created it; the SDK has closed its "
+            "connections for you)",
+            UnclosedClientWarning,
+            filename,
+            lineno,
+            module=module,
+        )
 
 
 def _attach_request_id(obj: object, request_id: str | None) -> None:
@@ -306,6 +330,19 @@ class AsyncClient:
         )
         # Tests replace this to record the delays the policy chose, without waiting for them.
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # A finalizer, not __del__: it keeps the transport (and so the session) reachable, so the
+        # garbage collector cannot finalize aiohttp's session in the same pass as this client
+        # and print its raw "Unclosed client session" dump before our own warning closes it.
+        # The warning points at the line that created the client (one frame lookup, ~0.1 µs).
+        caller = sys._getframe(1)
+        weakref.finalize(
+            self,
+            _warn_unclosed,
+            self._transport,
+            type(self).__name__,
+            (caller.f_code.co_filename, caller.f_lineno, caller.f_globals.get("__name__", "")),
+        ).atexit = False
+        del caller
 
     def __repr__(self) -> str:
         return (
@@ -369,18 +406,6 @@ class AsyncClient:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
-
-    def __del__(self) -> None:
-        # getattr: __init__ may have failed before the transport existed.
-        transport = getattr(self, "_transport", None)
-        if transport is not None and transport.has_open_owned_session:
-            warnings.warn(
-                f"{type(self).__name__} was not closed: use `async with AsyncClient() as client:` "
-                "or `await client.aclose()`",
-                ResourceWarning,
-                source=self,
-                stacklevel=1,
-            )
 
     # --- the request path ------------------------------------------------------------------------
 

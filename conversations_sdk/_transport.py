@@ -11,6 +11,7 @@ never chained. Retries, logging and parsing belong to the caller.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import ipaddress
 import ssl
@@ -24,6 +25,16 @@ from ._errors import APIConnectionError, APIError, APITimeoutError
 from ._wire import Request, Response, request_id_of
 
 __all__ = ["Transport", "is_retryable_connection_error"]
+
+# Closing tasks of abandoned sessions, referenced until they finish.
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+def _close_in_task(session: aiohttp.ClientSession) -> None:
+    task = asyncio.get_running_loop().create_task(session.close())
+    _CLOSING.add(task)  # a task nobody references may be collected before it runs
+    task.add_done_callback(_CLOSING.discard)
+
 
 # Set on connection errors that another attempt cannot fix (a bad certificate, a malformed URL).
 _NO_RETRY = "_conversations_sdk_no_retry"
@@ -276,6 +287,32 @@ class Transport:
             f"The response body is larger than max_response_size ({self._max_response_size} bytes)",
             request_id=request_id,
         )
+
+    def close_abandoned(self) -> None:
+        """Close a session of ours that nobody closed (from ``AsyncClient.__del__``), quietly.
+
+        On the session's own running loop, a task closes it properly. Anywhere else (another
+        thread, a stopped or closed loop) nothing can be awaited: the sockets are closed now, as
+        aiohttp's own finaliser would, and the session and connector are marked closed so that
+        neither prints its "Unclosed ..." dump after the SDK's own warning.
+        """
+        session, self._session = self._session, None
+        if session is None or not self._owns_session or session.closed:
+            return
+        loop = self._loop
+        if loop is not None and asyncio._get_running_loop() is loop:
+            _close_in_task(session)
+            return
+        if loop is not None and loop.is_running():  # collected in another thread
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(_close_in_task, session)
+                return
+        connector = session.connector
+        session.detach()
+        close_now = getattr(connector, "_close", None)  # aiohttp's synchronous close (3.x)
+        if close_now is not None:
+            with contextlib.suppress(Exception):
+                close_now()
 
     async def aclose(self) -> None:
         """Close the session if we created it; a caller's session is left open."""

@@ -9,7 +9,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
+import subprocess
+import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 import anyio.from_thread
@@ -25,6 +29,7 @@ from conversations_sdk import (
     InvalidRequestError,
     ResponseValidationError,
     RetryPolicy,
+    UnclosedClientWarning,
 )
 from conversations_sdk._wire import retry_after_seconds
 from conversations_sdk.emulator import Emulator, emulated_client
@@ -369,3 +374,66 @@ async def test_a_closed_emulator_is_forgotten() -> None:
         port = emulator.port
         assert port in LOOP_SERVERS
     assert port not in LOOP_SERVERS
+
+
+# --- Also: a forgotten close shows the SDK's message, not aiohttp's dump ------------------------
+
+_FORGET = """
+import asyncio, gc, threading
+from conversations_sdk import AsyncClient
+from conversations_sdk.emulator import Emulator
+
+async def main(where):
+    async with Emulator(api_key="k") as emulator:
+        holder = [AsyncClient(api_key="k", base_url=emulator.base_url)]
+        await holder[0].conversations.create()
+        if where == "on-the-loop":
+            holder.clear()
+            gc.collect()
+            await asyncio.sleep(0.1)  # the closing task's turn; no assertion rides on it
+        elif where == "another-thread":
+            def collect():
+                holder.clear()
+                gc.collect()
+            thread = threading.Thread(target=collect)
+            thread.start()
+            thread.join()
+            await asyncio.sleep(0.1)
+        else:
+            return holder
+
+kept = asyncio.run(main("WHERE"))
+kept = None
+gc.collect()
+print("done")
+"""
+
+
+@pytest.mark.parametrize("where", ["on-the-loop", "another-thread", "after-the-loop-closed"])
+def test_a_forgotten_close_shows_the_sdk_message_only(where: str) -> None:
+    """Before: Python's default filters hid the SDK's ResourceWarning and users saw aiohttp's
+    raw "Unclosed client session" / "Unclosed connector" dump. Now, with default warning
+    settings: one UnclosedClientWarning pointing at the line that created the client, and
+    nothing from aiohttp."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env.pop("PYTHONWARNINGS", None)
+    result = subprocess.run(  # noqa: S603 - our own interpreter, our own script
+        [sys.executable, "-c", _FORGET.replace("WHERE", where)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    assert result.stderr.count("UnclosedClientWarning: AsyncClient was not closed") == 1
+    assert "<string>:8:" in result.stderr  # the line that created the client
+    assert "Unclosed client session" not in result.stderr
+    assert "Unclosed connector" not in result.stderr
+    assert "Unclosed connection" not in result.stderr
+
+
+def test_the_unclosed_warning_is_a_resource_warning() -> None:
+    """-W error::ResourceWarning and pytest.warns(ResourceWarning) still catch it."""
+    assert issubclass(UnclosedClientWarning, ResourceWarning)
