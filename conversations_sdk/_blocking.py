@@ -189,7 +189,7 @@ class _Runner:
 
     def __init__(self, factory: Callable[[], _AsyncClosable], client: _AsyncClosable) -> None:
         self._factory = factory
-        self._client: _AsyncClosable | None = client  # not yet on a loop
+        self._client: _AsyncClosable | None = _adopt(client)  # not yet on a loop
         self._lock = threading.Lock()
         self._open: _Loop | None = None
         self._closed = False
@@ -217,7 +217,7 @@ class _Runner:
                 raise ClientClosedError("the client is closed; create a new Client to make calls")
             if self._open is None:
                 if self._client is None:
-                    self._client = self._factory()
+                    self._client = _adopt(self._factory())
                 self._open = _Loop(self._client)
             return self._open
 
@@ -243,7 +243,7 @@ class _Runner:
             self._open.abandon()
             _ABANDONED_AFTER_FORK.append(self._open)
             self._open = None
-            self._client = self._factory()
+            self._client = _adopt(self._factory())
 
     # -- the hop ------------------------------------------------------------------------------
 
@@ -319,6 +319,18 @@ class _Runner:
             return
         with contextlib.suppress(Exception):
             self.run(agen.aclose())
+
+
+def _adopt(client: _T) -> _T:
+    """Take charge of closing an async client: its own unclosed-client finalizer is dropped.
+
+    The runner closes it (``close()``, or :func:`_finalize` at collection or exit); a parent's
+    client abandoned after a fork must never be closed by the child.
+    """
+    finalizer = getattr(client, "_finalizer", None)
+    if finalizer is not None:
+        finalizer.detach()
+    return client
 
 
 def _cancel(loop: asyncio.AbstractEventLoop, call: _Call) -> None:

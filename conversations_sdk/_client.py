@@ -335,13 +335,13 @@ class AsyncClient:
         # and print its raw "Unclosed client session" dump before our own warning closes it.
         # The warning points at the line that created the client (one frame lookup, ~0.1 µs).
         caller = sys._getframe(1)
-        weakref.finalize(
+        self._finalizer = weakref.finalize(
             self,
             _warn_unclosed,
             self._transport,
             type(self).__name__,
             (caller.f_code.co_filename, caller.f_lineno, caller.f_globals.get("__name__", "")),
-        ).atexit = False
+        )  # also at interpreter exit, where aiohttp's finalizers would print their dump
         del caller
 
     def __repr__(self) -> str:
