@@ -238,6 +238,7 @@ def reliability(session: nox.Session) -> None:
         "-q",
         "-s",
         "tests/reliability",
+        "--timeout=1800",  # full scale: 10,000-call chaos and 30 SIGKILL cycles per test
         *_pytest_args(session),
         env={"RELIABILITY_SCALE": "full", "RELIABILITY_FIGURES": str(figures)},
     )

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         PermissionDeniedError,
         RateLimitError,
         ResponseValidationError,
+        UnclosedClientWarning,
         UnprocessableEntityError,
     )
     from ._pagination import AsyncPager, PageInfo
@@ -88,6 +89,7 @@ _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
     "StreamAlreadyConsumed": "._streaming",
     "StreamedResponse": "._blocking",
+    "UnclosedClientWarning": "._errors",
     "UnprocessableEntityError": "._errors",
 }
 
@@ -126,6 +128,7 @@ __all__ = [
     "RetryPolicy",
     "StreamAlreadyConsumed",
     "StreamedResponse",
+    "UnclosedClientWarning",
     "UnprocessableEntityError",
     "__version__",
 ]

@@ -47,6 +47,7 @@ import attrs
 
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
+from ._loop_servers import LOOP_SERVERS, served_by_this_thread
 from ._pagination import AsyncPager, page_items
 from ._resources.conversations import (
     AsyncConversations,
@@ -214,7 +215,7 @@ class _Runner:
 
     def __init__(self, factory: Callable[[], _AsyncClosable], client: _AsyncClosable) -> None:
         self._factory = factory
-        self._client: _AsyncClosable | None = client  # not yet on a loop
+        self._client: _AsyncClosable | None = _adopt(client)  # not yet on a loop
         self._lock = threading.Lock()
         self._open: _Loop | None = None
         self._closed = False
@@ -242,7 +243,7 @@ class _Runner:
                 raise ClientClosedError("the client is closed; create a new Client to make calls")
             if self._open is None:
                 if self._client is None:
-                    self._client = self._factory()
+                    self._client = _adopt(self._factory())
                 self._open = _Loop(self._client)
             return self._open
 
@@ -268,7 +269,7 @@ class _Runner:
             self._open.abandon()
             _ABANDONED_AFTER_FORK.append(self._open)
             self._open = None
-            self._client = self._factory()
+            self._client = _adopt(self._factory())
 
     # -- the hop ------------------------------------------------------------------------------
 
@@ -283,6 +284,15 @@ class _Runner:
             opened = self._open or self._start()
             if threading.get_ident() == opened.thread_id:
                 self._refuse_loop_thread("a blocking method")
+            if LOOP_SERVERS and served_by_this_thread(getattr(opened.client, "base_url", "")):
+                raise RuntimeError(
+                    "this blocking conversations_sdk.Client calls an Emulator that runs on the "
+                    "event loop of the calling thread (a notebook's loop): the call would wait "
+                    "for a server that cannot answer until the call returns, a deadlock. Use "
+                    "`with conversations_sdk.emulator.emulated_client() as client:` (or a "
+                    "ThreadedEmulator) for a blocking client, or AsyncClient and `await` its "
+                    "calls with this Emulator"
+                )
             call = _Call(coro)
             # The lock makes "is it open?" and "queue the call" one step, so close() can never
             # stop the loop between them and leave this caller waiting for a loop that is gone.
@@ -335,6 +345,18 @@ class _Runner:
             return
         with contextlib.suppress(Exception):
             self.run(agen.aclose())
+
+
+def _adopt(client: _T) -> _T:
+    """Take charge of closing an async client: its own unclosed-client finalizer is dropped.
+
+    The runner closes it (``close()``, or :func:`_finalize` at collection or exit); a parent's
+    client abandoned after a fork must never be closed by the child.
+    """
+    finalizer = getattr(client, "_finalizer", None)
+    if finalizer is not None:
+        finalizer.detach()
+    return client
 
 
 def _cancel(loop: asyncio.AbstractEventLoop, call: _Call) -> None:
@@ -1156,10 +1178,15 @@ class Client:
 
     @_same_parameters_as(AsyncClient.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        _refuse_foreign_http(kwargs)
-        # Built here, in the caller's thread, so bad arguments fail at construction as they do
-        # for AsyncClient; it opens its session lazily, later, on the loop thread.
-        client = _blocking_async_client(*args, **kwargs)
+        try:
+            _refuse_foreign_http(kwargs)
+            # Built here, in the caller's thread, so bad arguments fail at construction as they
+            # do for AsyncClient; it opens its session lazily, later, on the loop thread.
+            client = _blocking_async_client(*args, **kwargs)
+        except BaseException:
+            # These locals hold the API key (and the URL): not for renderers of traceback locals.
+            args, kwargs = (), {}
+            raise
         self._runner = _Runner(functools.partial(_blocking_async_client, *args, **kwargs), client)
         self._conversations = Conversations(self._runner, ("conversations",))
         self._finalizer = weakref.finalize(self, _finalize, self._runner)

@@ -45,6 +45,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
+    "UnclosedClientWarning",
     "UnprocessableEntityError",
 ]
 
@@ -205,6 +206,16 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """A 5xx status: a failure on the server's side; retried by default."""
+
+
+class UnclosedClientWarning(ResourceWarning):
+    """An ``AsyncClient`` was garbage-collected with its HTTP session still open.
+
+    A ``ResourceWarning`` (so ``-W error::ResourceWarning`` and ``pytest.warns(ResourceWarning)``
+    catch it), but shown by default: Python ignores ``ResourceWarning`` unless told otherwise,
+    which hid this message while aiohttp's raw "Unclosed client session" dump was printed. The
+    SDK closes the abandoned session itself, so this is the only message.
+    """
 
 
 def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:

@@ -1,8 +1,8 @@
 """Cursor pagination: :class:`AsyncPager` walks ``items.list`` page by page with ``after=<last_id>``.
 
 Only the current page is held in memory, so walking a conversation of any length stays flat. A page
-that claims more history but whose cursor is missing or does not advance ends the walk with an
-error: silently stopping would lose history, and looping would never end.
+that claims more history but whose cursor is missing, does not advance or repeats any earlier cursor
+of the walk ends it with an error: silently stopping would lose history, and looping would never end.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import attrs
 from ._errors import ResponseValidationError
 from .models import ConversationItemList, ValidationIssue
 
-__all__ = ["AsyncPager", "PageInfo", "page_items"]
+__all__ = ["AsyncPager", "PageInfo", "page_items", "page_structurer"]
 
 _T = TypeVar("_T")
 
@@ -52,6 +52,47 @@ class PageInfo:
 
 
 PageInfo.__module__ = "conversations_sdk"
+
+
+#: The spec's largest ``limit``: the bound of a page when the caller did not ask for one.
+MAX_PAGE_LIMIT = 100
+
+
+def page_structurer(
+    structure: Callable[[Any, str | None, bool], ConversationItemList], limit: object
+) -> Callable[[Any, str | None, bool], ConversationItemList]:
+    """Wrap a page structurer so a page with more items than ``limit`` is refused unstructured.
+
+    Structuring costs several times the memory of the decoded JSON (tiny items: ~20x the body's
+    bytes in all); a page can never legitimately hold more than the requested ``limit``, so a
+    longer one is refused before a single item is built.
+
+    Args:
+        structure: Turns the decoded JSON, the request id and the strictness into a page.
+        limit: The ``limit`` sent, an int or a string of digits (``None`` or anything else: the
+            spec's maximum, 100).
+
+    Returns:
+        The checking structurer.
+    """
+    bound = MAX_PAGE_LIMIT
+    if isinstance(limit, int) and not isinstance(limit, bool):
+        bound = max(limit, 1)
+    elif isinstance(limit, str) and limit.strip().isdigit():  # from extra_query
+        bound = max(int(limit), 1)
+
+    def checked(body: Any, request_id: str | None, strict: bool) -> ConversationItemList:
+        data = body.get("data") if isinstance(body, dict) else None
+        if isinstance(data, list) and len(data) > bound:
+            raise ResponseValidationError(
+                f"The API returned a page of {len(data)} items for limit={bound}; refusing it "
+                "before structuring (a page never holds more items than the requested limit)",
+                body={"items": len(data), "limit": bound, "has_more": body.get("has_more")},
+                request_id=request_id,
+            )
+        return structure(body, request_id, strict)
+
+    return checked
 
 
 class AsyncPager(Generic[_T]):
@@ -251,12 +292,16 @@ class AsyncPager(Generic[_T]):
 
         Raises:
             ResponseValidationError: A page says ``has_more`` but its cursor is missing, not a
-                string or did not advance, or ``has_more`` is not a boolean. (A page without
-                ``has_more`` ends the walk; its ``validation_issues`` record that.)
+                string, did not advance, or is one this walk has already seen (a cycle), or
+                ``has_more`` is not a boolean. (A page without ``has_more`` ends the walk; its
+                ``validation_issues`` record that.)
             APIError: A page request failed (after its retries).
         """
         cursor = self._after
         first = True
+        # Every cursor of this walk (one short string per page): a server whose cursors cycle
+        # (A -> B -> A) would otherwise be paged for ever.
+        seen: set[str | None] = {cursor}
         while True:
             # The first page is the pager's own (fetched once); the rest are fetched as reached.
             page = await (self._first() if first else self._fetch(cursor))
@@ -278,14 +323,21 @@ class AsyncPager(Generic[_T]):
                 return
             last_id: object = page.last_id
             following = last_id if isinstance(last_id, str) and last_id else None
-            if following is None or following == cursor:
+            if following is None or following in seen:
+                what = (
+                    "no cursor"
+                    if following is None
+                    else "the same cursor"
+                    if following == cursor
+                    else f"cursor {following!r}, already seen in this walk"
+                )
                 raise ResponseValidationError(
                     f"The API reported more items after cursor {cursor!r} but returned "
-                    f"{'no cursor' if following is None else 'the same cursor'}; stopping "
-                    "instead of looping or silently skipping the rest",
+                    f"{what}; stopping instead of looping or silently skipping the rest",
                     body={"has_more": page.has_more, "last_id": page.last_id},
                     request_id=getattr(page, "_request_id", None),
                 )
+            seen.add(following)
             cursor = following
 
     async def _items(self) -> AsyncIterator[_T]:

@@ -11,6 +11,7 @@ never chained. Retries, logging and parsing belong to the caller.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import functools
 import ipaddress
@@ -20,12 +21,23 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Mapping
 
 import aiohttp
+from aiohttp.client_reqrep import ConnectionKey
 from yarl import URL
 
 from ._errors import APIConnectionError, APIError, APITimeoutError
 from ._wire import Request, Response, decode_text, request_id_of
 
 __all__ = ["LiveResponse", "Transport", "is_retryable_connection_error"]
+
+# Closing tasks of abandoned sessions, referenced until they finish.
+_CLOSING: set[asyncio.Task[None]] = set()
+
+
+def _close_in_task(session: aiohttp.ClientSession) -> None:
+    task = asyncio.get_running_loop().create_task(session.close())
+    _CLOSING.add(task)  # a task nobody references may be collected before it runs
+    task.add_done_callback(_CLOSING.discard)
+
 
 # Set on connection errors that another attempt cannot fix (a bad certificate, a malformed URL).
 _NO_RETRY = "_conversations_sdk_no_retry"
@@ -65,6 +77,74 @@ def _where(request: Request) -> str:
 def _describe(exc: BaseException) -> str:
     detail = str(exc)
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _translate(exc: BaseException, request: Request) -> APIConnectionError:
+    """The SDK error for an aiohttp or socket exception, holding nothing that leads to the key.
+
+    aiohttp's frames hold the request headers (``Authorization`` included) in their locals, and
+    ``ClientResponseError.request_info`` holds them as an attribute: a renderer of frame locals
+    (``traceback`` with ``capture_locals``, rich, ``pytest -l``, error trackers) would print the
+    key. So ``ClientResponseError`` is never chained, and any other cause is chained only after
+    :func:`_scrub` has cut every traceback off it and its own chain.
+    """
+    error: APIConnectionError
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # Its repr holds request_info, whose headers include Authorization: copy the facts only.
+        detail = f": {exc.message}" if exc.message else ""
+        return _connection_error(
+            f"Connection error on {_where(request)}: {type(exc).__name__} "
+            f"(status {exc.status}){detail}"
+        )
+    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
+        error = _connection_error(
+            f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
+            retryable=False,
+        )
+    elif isinstance(exc, aiohttp.InvalidURL):
+        error = _connection_error(
+            f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
+        )
+    elif isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        error = APITimeoutError(f"Request timed out on {_where(request)}: {_describe(exc)}")
+    else:
+        error = _connection_error(f"Connection error on {_where(request)}: {_describe(exc)}")
+    error.__cause__ = _scrub(exc)
+    return error
+
+
+def _scrub(exc: BaseException) -> BaseException:
+    """Make ``exc`` (and everything chained to it) safe to keep as a cause: no frames, no key.
+
+    The exception objects stay (``isinstance(err.__cause__, aiohttp.ClientConnectorError)`` and
+    their messages still work); their tracebacks go, because aiohttp's frames hold the request
+    headers in their locals. Tracebacks are dropped rather than frames cleared: clearing a frame
+    that is still suspended finalises its coroutine on Python < 3.13.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        key = getattr(current, "_conn_key", None)
+        if isinstance(key, ConnectionKey) and (
+            key.proxy_auth is not None or (key.proxy is not None and key.proxy.user is not None)
+        ):
+            # The connection key names the proxy with its credentials (from HTTPS_PROXY).
+            safe = key._replace(
+                proxy=key.proxy.with_user(None) if key.proxy is not None else None,
+                proxy_auth=None,
+            )
+            current._conn_key = safe  # type: ignore[attr-defined]
+            current.args = tuple(safe if arg is key else arg for arg in current.args)
+        pending += [current.__cause__, current.__context__]
+        # Group members, and exceptions kept as arguments (ClientConnectorError's os_error).
+        pending += getattr(current, "exceptions", ())
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
+    return exc
 
 
 class Transport:
@@ -203,28 +283,11 @@ class Transport:
                 return Response(status=resp.status, headers=resp.headers, body=body)
         except APIError:
             raise
-        except aiohttp.ClientResponseError as exc:
-            # Its repr holds request_info, whose headers include Authorization: never chain it.
-            raise _connection_error(
-                f"Connection error on {_where(request)}: {type(exc).__name__} (status {exc.status})"
-            ) from None
-        except (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError) as exc:
-            raise _connection_error(
-                f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
-                retryable=False,
-            ) from exc
-        except aiohttp.InvalidURL as exc:
-            raise _connection_error(
-                f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
-            ) from exc
-        except (asyncio.TimeoutError, TimeoutError) as exc:
-            raise APITimeoutError(
-                f"Request timed out on {_where(request)}: {_describe(exc)}"
-            ) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise _connection_error(
-                f"Connection error on {_where(request)}: {_describe(exc)}"
-            ) from exc
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError) as exc:
+            error = _translate(exc, request)
+        # Raised here, outside the except block, so that Python does not set __context__ to
+        # aiohttp's exception behind our back (`from None` only hides it from the printout).
+        raise error
 
     async def open(
         self, request: Request, *, timeout: aiohttp.ClientTimeout
@@ -242,6 +305,7 @@ class Transport:
         session = self._ensure_session()
         url = URL(request.url, encoded=True)
         started = time.monotonic()
+        failure: BaseException | None = None
         try:
             resp = await session.request(
                 request.method,
@@ -255,7 +319,11 @@ class Transport:
         except APIError:
             raise
         except BaseException as exc:
-            raise _translate(exc, request) from None
+            failure = _stream_error(exc, request)
+            if failure is exc:
+                raise
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ from aiohttp
         if 200 <= resp.status < 300:
             return LiveResponse(resp, self, request, started)
         try:
@@ -264,9 +332,13 @@ class Transport:
             raise
         except BaseException as exc:
             resp.close()
-            raise _translate(exc, request) from None
+            failure = _stream_error(exc, request)
+            if failure is exc:
+                raise
         finally:
             resp.release()
+        if failure is not None:
+            raise failure
         return Response(status=resp.status, headers=resp.headers, body=body)
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
@@ -300,6 +372,32 @@ class Transport:
             request_id=request_id,
         )
 
+    def close_abandoned(self) -> None:
+        """Close a session of ours that nobody closed (from ``AsyncClient.__del__``), quietly.
+
+        On the session's own running loop, a task closes it properly. Anywhere else (another
+        thread, a stopped or closed loop) nothing can be awaited: the sockets are closed now, as
+        aiohttp's own finaliser would, and the session and connector are marked closed so that
+        neither prints its "Unclosed ..." dump after the SDK's own warning.
+        """
+        session, self._session = self._session, None
+        if session is None or not self._owns_session or session.closed:
+            return
+        loop = self._loop
+        if loop is not None and asyncio._get_running_loop() is loop:
+            _close_in_task(session)
+            return
+        if loop is not None and loop.is_running():  # collected in another thread
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(_close_in_task, session)
+                return
+        connector = session.connector
+        session.detach()
+        close_now = getattr(connector, "_close", None)  # aiohttp's synchronous close (3.x)
+        if close_now is not None:
+            with contextlib.suppress(Exception):
+                close_now()
+
     async def aclose(self) -> None:
         """Close the session if we created it; a caller's session is left open."""
         session, self._session = self._session, None
@@ -307,30 +405,15 @@ class Transport:
             await session.close()
 
 
-def _translate(exc: BaseException, request: Request) -> BaseException:
+def _stream_error(exc: BaseException, request: Request) -> BaseException:
     """The SDK's error for an exception raised while sending or reading a streamed response.
 
-    Never chained by the callers (``from None``): aiohttp's exceptions can carry the request
-    headers, ``Authorization`` included. Anything that is not a network error (a cancellation,
-    a bug) is returned unchanged, to be re-raised as it is.
+    Network errors become :func:`_translate`'s (nothing in them leads to the key); anything else
+    (a cancellation, a bug) is returned unchanged, to be re-raised as it is. Callers raise the
+    result outside their ``except`` block, so aiohttp's exception is not its ``__context__``.
     """
-    if isinstance(exc, aiohttp.ClientResponseError):
-        return _connection_error(
-            f"Connection error on {_where(request)}: {type(exc).__name__} (status {exc.status})"
-        )
-    if isinstance(exc, (aiohttp.ClientConnectorCertificateError, ssl.SSLCertVerificationError)):
-        return _connection_error(
-            f"TLS certificate verification failed on {_where(request)}: {_describe(exc)}",
-            retryable=False,
-        )
-    if isinstance(exc, aiohttp.InvalidURL):
-        return _connection_error(
-            f"Invalid URL for {_where(request)}: {_describe(exc)}", retryable=False
-        )
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
-        return APITimeoutError(f"Request timed out on {_where(request)}: {_describe(exc)}")
-    if isinstance(exc, (aiohttp.ClientError, OSError)):
-        return _connection_error(f"Connection error on {_where(request)}: {_describe(exc)}")
+    if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError)):
+        return _translate(exc, request)
     return exc
 
 
@@ -405,6 +488,7 @@ class LiveResponse:
         """Read the whole body (at most ``max_response_size`` bytes) and release the connection."""
         if self.body is not None:
             return self.body
+        failure: BaseException | None = None
         try:
             body = await self._transport._read_capped(self._resp)
         except APIError:
@@ -413,7 +497,11 @@ class LiveResponse:
         except BaseException as exc:
             self._resp.close()
             self._finish()
-            raise _translate(exc, self._request) from None
+            failure = _stream_error(exc, self._request)
+            if failure is exc:
+                raise
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ from aiohttp
         self._resp.release()
         self._finish()
         self.body = body
@@ -425,6 +513,7 @@ class LiveResponse:
         cap = self._transport._max_response_size
         size = 0
         content = self._resp.content
+        failure: BaseException | None = None
         try:
             while True:
                 chunk = await (
@@ -448,7 +537,11 @@ class LiveResponse:
         except BaseException as exc:
             self._resp.close()
             self._finish()
-            raise _translate(exc, self._request) from None
+            failure = _stream_error(exc, self._request)
+            if failure is exc:
+                raise
+        if failure is not None:
+            raise failure  # outside the except block: no __context__ from aiohttp
         self._resp.release()
         self._finish()
 

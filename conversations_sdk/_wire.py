@@ -513,10 +513,15 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float) -> float | No
     try:
         value = float(after)
     except ValueError:
-        parsed = email.utils.parsedate_tz(after)
-        if parsed is None:
+        try:
+            parsed = email.utils.parsedate_tz(after)
+            if parsed is None:
+                return None
+            return email.utils.mktime_tz(parsed) - now
+        # A date the calendar cannot hold (year 10000, a 30-digit year): the caller's backoff
+        # applies, as for any unparseable value; never a bare ValueError out of the retry loop.
+        except (ValueError, OverflowError):
             return None
-        return email.utils.mktime_tz(parsed) - now
     return value if math.isfinite(value) else None
 
 

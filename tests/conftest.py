@@ -5,6 +5,8 @@ Every address here is 127.0.0.1; nothing in the suite may reach the internet.
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,28 @@ from tests._aioresponses_shim import MockAPI
 API_KEY = "sk-test-CANARY-0123456789abcdef"
 #: Loopback, port 9 (discard): aioresponses intercepts before any socket is opened.
 BASE_URL = "http://127.0.0.1:9/v1"
+
+
+@pytest.fixture(autouse=True)
+def _default_sigint() -> Iterator[None]:
+    """Give every test Python's own Ctrl-C handling, however the suite was started.
+
+    A job started with ``&`` from a script, and some CI runners, start the suite with SIGINT
+    ignored, and ``coverage run`` keeps it so: a test that sends itself SIGINT and waits for the
+    KeyboardInterrupt would then wait for ever. The previous handler is restored afterwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.default_int_handler or previous is None:
+        yield  # already Python's default, or installed outside Python: nothing to restore
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from typing import Any, Literal, cast
 # typing.get_type_hints() resolves every annotation, for Sphinx and the blocking facade.
 from .._client import AsyncClient, Timeout
 from .._converter import unstructure_body
-from .._pagination import AsyncPager
+from .._pagination import AsyncPager, page_structurer
 from .._params import (
     NOT_GIVEN,
     NotGiven,
@@ -178,6 +178,11 @@ class AsyncItems:
             query.append(("order", order))
         query.extend(_include_query(include))
         client = self._client
+        # The limit the server is asked for (a caller's extra_query wins, as it is what is sent).
+        sent_limit = (extra_query or {}).get(
+            "limit", None if isinstance(limit, NotGiven) else limit
+        )
+        to_page = page_structurer(_TO_PAGE, sent_limit)
 
         async def fetch(cursor: str | None) -> ConversationItemList:
             page_query = query if cursor is None else [("after", cursor), *query]
@@ -185,7 +190,7 @@ class AsyncItems:
                 "GET",
                 path,
                 query=page_query,
-                cast=_TO_PAGE,
+                cast=to_page,
                 extra_headers=extra_headers,
                 extra_query=extra_query,
                 extra_body=extra_body,

@@ -7,6 +7,7 @@ door on a network by accident.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
 import os
@@ -18,6 +19,7 @@ from typing import Any
 import anyio.from_thread
 from aiohttp import web
 
+from .._loop_servers import register_loop_server
 from ._app import DEFAULT_MAX_BODY_BYTES, AppConfig, create_app, mark_closing
 from ._faults import FaultInjector, Faults
 from ._inspector import install_inspector
@@ -210,6 +212,8 @@ class Emulator:
             raise
         self._runner = runner
         self._port = _bound_port(runner)
+        # So that a blocking Client called from this loop's thread fails at once, not deadlocks.
+        register_loop_server(self._host, self._port, asyncio.get_running_loop())
 
     async def aclose(self) -> None:
         """Stop serving (in-flight requests finish, stalls end) and close the database."""
@@ -218,6 +222,8 @@ class Emulator:
             return
         if self._app is not None:
             mark_closing(self._app)
+        if self._port is not None:
+            register_loop_server(self._host, self._port, None)
         try:
             await runner.cleanup()
         finally:

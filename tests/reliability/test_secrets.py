@@ -10,6 +10,7 @@ of the clients and of the responses they returned.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gzip
 import logging
@@ -28,9 +29,33 @@ from conversations_sdk.emulator import Faults
 from tests.conftest import API_KEY
 from tests.faults.fault_server import FaultServer, ok, raw, reset, stall, status, truncated
 from tests.reliability.support import FigureRecorder, MixedFaults, live_emulator
+from tests.reliability.test_hostile_server import GARBAGE, Hostile
 
 #: The whole key, and a distinctive part of it (a truncated key is still a leak).
 NEEDLES = (API_KEY, API_KEY[8:])
+
+
+def reachable_errors(error: BaseException) -> list[BaseException]:
+    """The error and every exception reachable from it: causes, contexts, group members, args."""
+    found: list[BaseException] = []
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        pending += [current.__cause__, current.__context__, *getattr(current, "exceptions", ())]
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
+    return found
+
+
+def _safe_repr(value: object) -> str:
+    try:
+        return repr(value)
+    except Exception as exc:  # a half-built object's repr may fail; that is no leak
+        return f"<repr failed: {type(exc).__name__}>"
 
 
 class Scanner:
@@ -48,19 +73,24 @@ class Scanner:
                 self.found.append(where)
 
     def error(self, where: str, error: BaseException) -> None:
-        seen: set[int] = set()
-        current: BaseException | None = error
-        depth = 0
-        while current is not None and id(current) not in seen:
-            seen.add(id(current))
+        for depth, current in enumerate(reachable_errors(error)):
             here = f"{where}/{depth}:{type(current).__name__}"
             self.text(f"{here}/str", str(current))
             self.text(f"{here}/repr", repr(current))
             self.text(f"{here}/args", repr(current.args))
             self.text(f"{here}/attributes", repr(vars(current)))
-            current = current.__cause__ or current.__context__
-            depth += 1
+            # What renderers of frame locals print (traceback's capture_locals, rich, pytest -l,
+            # error trackers): the repr of every local of every frame of every chained error.
+            for frame, _ in traceback.walk_tb(current.__traceback__):
+                for name, value in frame.f_locals.items():
+                    self.text(f"{here}/{frame.f_code.co_name}:{name}", _safe_repr(value))
         self.text(f"{where}/traceback", "".join(traceback.format_exception(error)))
+        self.text(
+            f"{where}/traceback-with-locals",
+            "".join(
+                traceback.TracebackException.from_exception(error, capture_locals=True).format()
+            ),
+        )
         if isinstance(error, ConversationsError):
             pickled = pickle.dumps(error)
             self.text(f"{where}/pickle", pickled)
@@ -305,7 +335,7 @@ def test_canary_never_leaks_through_the_blocking_client(
 
 
 def test_scanner_finds_a_planted_canary() -> None:
-    """Control: the scanner does find the key where it is planted (in a cause, a pickle, a log)."""
+    """Control: the scanner finds the key where it is planted (a cause, a frame's locals, a log)."""
     scanner = Scanner()
     try:
         try:
@@ -314,7 +344,83 @@ def test_scanner_finds_a_planted_canary() -> None:
             raise ConversationsError("outer") from inner
     except ConversationsError as exc:
         scanner.error("planted", exc)
+    # Only in a frame's locals, as a renderer with capture_locals would show it.
+    located = Scanner()
+
+    def holds_the_key(headers: dict[str, str]) -> None:
+        raise ValueError("no key in this message")
+
+    try:
+        holds_the_key({"Authorization": f"Bearer {API_KEY}"})
+    except ValueError as exc:
+        located.error("frame", exc)
+    assert "frame/0:ValueError/holds_the_key:headers" in located.found
+    assert "frame/traceback-with-locals" in located.found
     record = logging.LogRecord("x", logging.DEBUG, __file__, 1, "key %s", (API_KEY[8:],), None)
     scanner.logs("planted", [record])
     assert scanner.found
     assert any("log" in where for where in scanner.found)
+
+
+async def test_canary_never_leaks_from_hostile_servers(figure: FigureRecorder) -> None:
+    """Issue 14 item 6: every hostile answer (bombs, endless bodies, invalid JSON, garbage instead
+    of HTTP, redirects) and every local misconfiguration: 0 occurrences, frame locals included."""
+    scanner = Scanner()
+    state = Hostile()
+    paths = 0
+
+    @web.middleware
+    async def play(request: web.Request, handler: Any) -> web.StreamResponse:
+        await request.read()
+        return await state.cases[request.path.rsplit("/", 1)[-1]][0](request)
+
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        case = (await reader.readline()).split(b" ")[1].rsplit(b"/", 1)[-1].decode()
+        writer.write(GARBAGE[case])
+        await writer.drain()
+        writer.close()
+
+    hostile = TestServer(web.Application(middlewares=[play]), host="127.0.0.1", port=0)
+    await hostile.start_server()
+    state.elsewhere_url = "http://127.0.0.1:9"
+    raw_server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    raw_port = raw_server.sockets[0].getsockname()[1]
+    try:
+        for base_url, cases in (
+            (str(hostile.make_url("/v1")), list(state.cases)),
+            (f"http://127.0.0.1:{raw_port}/v1", list(GARBAGE)),
+        ):
+            async with AsyncClient(
+                api_key=API_KEY,
+                base_url=base_url,
+                max_response_size=1 << 20,
+                timeout=0.5,
+                retry=RetryPolicy.no_backoff(),
+            ) as client:
+                for case in cases:
+                    paths += 1
+                    await _scan_async_call(
+                        client,
+                        scanner,
+                        f"hostile/{case}",
+                        functools.partial(client.conversations.retrieve, case, max_retries=1),
+                    )
+    finally:
+        raw_server.close()
+        await raw_server.wait_closed()
+        await hostile.close()
+    # Misconfigurations refused before sending, with the key already in the client.
+    for where, kwargs in {
+        "bad-default-header": {"default_headers": {"X-Bad": "a\r\nb"}},
+        "bad-project": {"project": "p\nq"},
+        "key-with-newline": {"api_key": API_KEY + "\n"},
+    }.items():
+        options: dict[str, Any] = {"api_key": API_KEY, **kwargs}
+        async with AsyncClient(base_url="http://127.0.0.1:9/v1", **options) as client:
+            paths += 1
+            await _scan_async_call(
+                client, scanner, where, lambda c=client: c.conversations.retrieve("conv_1")
+            )
+    figure(error_paths=paths, artefacts_scanned=scanner.artefacts, canary_found=len(scanner.found))
+    assert not scanner.found, scanner.found
+    assert paths >= len(state.cases) + len(GARBAGE) + 3

@@ -572,6 +572,39 @@ async def test_certificate_errors_are_not_retried(client: AsyncClient, mock_api:
     assert len(calls(mock_api, "GET", url)) == 1
 
 
+async def test_chained_connection_error_holds_no_frames_or_proxy_credentials(
+    client: AsyncClient, mock_api: MockAPI
+) -> None:
+    """Issue 14 item 6: the chained aiohttp error keeps its class and message but no traceback
+    (aiohttp's frames hold the request headers) and no proxy password in its connection key."""
+    import warnings
+
+    from aiohttp.client_reqrep import ConnectionKey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # BasicAuth, as aiohttp builds it
+        auth = aiohttp.BasicAuth("proxyuser", "proxy-secret")
+    key = ConnectionKey(
+        "127.0.0.1", 9, False, True, URL("http://proxyuser:proxy-secret@127.0.0.1:3128"), auth,
+        None, None,
+    )  # fmt: skip
+    refused = ConnectionRefusedError(111, "refused")
+    try:
+        raise refused
+    except ConnectionRefusedError:
+        pass  # gives the inner error a traceback, as a real one has
+    url = BASE_URL + "/conversations/conv_1"
+    mock_api.get(url, exception=aiohttp.ClientConnectorError(key, refused), repeat=True)
+    with pytest.raises(APIConnectionError) as info:
+        await client.conversations.retrieve("conv_1", max_retries=0)
+    cause = info.value.__cause__
+    assert isinstance(cause, aiohttp.ClientConnectorError)
+    assert "refused" in str(info.value)
+    assert cause.__traceback__ is None
+    assert refused.__traceback__ is None
+    assert "proxy-secret" not in repr(cause) + repr(vars(cause)) + str(cause)
+
+
 async def test_response_error_is_never_chained(client: AsyncClient, mock_api: MockAPI) -> None:
     """aiohttp's ClientResponseError (its repr shows request headers) never escapes or chains."""
     url = BASE_URL + "/conversations/conv_1"
@@ -587,7 +620,8 @@ async def test_response_error_is_never_chained(client: AsyncClient, mock_api: Mo
     with pytest.raises(APIConnectionError) as info:
         await client.conversations.retrieve("conv_1")
     assert info.value.__cause__ is None
-    assert info.value.__suppress_context__
+    # Not even as the implicit context (which `from None` only hides from the printout).
+    assert info.value.__context__ is None
     assert API_KEY not in repr(info.value) + str(info.value)
 
 
