@@ -23,7 +23,7 @@ from conversations_sdk.emulator import Emulator
 
 async def main():
     async with Emulator() as emulator:
-        request = urllib.request.Request(emulator.base_url + "/conversations", data=b'{"items": [{"role": "user", "content": "x"}]}', method="POST")
+        request = urllib.request.Request(emulator.base_url + "/conversations", data=b'{"items": [{"role": "user", "content": "x"}]}', headers={"Content-Type": "application/json"}, method="POST")
         await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
 
 asyncio.run(main())
