@@ -200,6 +200,9 @@ class Emulator:
                 handle_signals=False,
                 shutdown_timeout=5.0,
                 keepalive_timeout=self._config.read_timeout,
+                # After an early answer (413, 408) aiohttp reads and drops the rest of the body
+                # so the client sees the answer; no longer than the body deadline either.
+                lingering_time=min(10.0, self._config.read_timeout),
             )
             await runner.setup()
             assert runner.server is not None  # noqa: S101 - set by setup()
