@@ -403,7 +403,11 @@ def _reject_constant(name: str) -> NoReturn:
 
 async def _read_body(request: web.Request) -> bytes:
     """Read the whole body within the read deadline (a trickling client gets 408)."""
-    timeout = _state(request).config.read_timeout
+    state = _state(request)
+    timeout = state.config.read_timeout
+    # While it waits for the client's bytes, the connection may be closed to make room for
+    # others (see the server's connection cap): a stalled upload must not lock everyone out.
+    state.busy.discard(request.protocol)
     try:
         raw = await asyncio.wait_for(request.read(), timeout)
     except asyncio.TimeoutError:
@@ -412,6 +416,8 @@ async def _read_body(request: web.Request) -> bytes:
             f"The request body did not arrive within {timeout:g} seconds.",
             code="request_timeout",
         ) from None
+    finally:
+        state.busy.add(request.protocol)
     request[_BODY_SIZE] = len(raw)
     return raw
 

@@ -70,8 +70,8 @@ class Emulator:
             by default); older records are deleted.
         read_timeout: Seconds a client may take to send a request's headers (also how long an
             idle keep-alive connection stays open), and again its body; slower ones are cut off.
-        max_connections: Open connections at most; beyond it the oldest connection not in a
-            request is closed to make room, or the new one is refused.
+        max_connections: Open connections at most; beyond it the oldest connection that is idle
+            or still sending its request is closed to make room, or the new one is refused.
 
     Raises:
         ValueError: ``host`` is not loopback and no ``api_key`` was given, or a number is out
@@ -267,10 +267,9 @@ class _ConnectionLimit:
     """Cap a server's open connections; make room by closing the oldest idle one.
 
     Hooks the two notifications aiohttp's ``web.Server`` gets for every connection. A connection
-    is busy from the moment a request reaches the application until its response is sent; any
-    other connection (idle keep-alive, or still sending its headers) may be closed to admit a
-    new one, so half-sent requests cannot crowd out real clients. When every connection is busy,
-    the new one is closed at once.
+    is busy while the application works on its request; any other connection (idle keep-alive,
+    or still sending its headers or body) may be closed to admit a new one, so half-sent requests
+    cannot crowd out real clients. When every connection is busy, the new one is closed at once.
     """
 
     def __init__(self, server: web.Server, limit: int, busy: set[object]) -> None:
