@@ -409,10 +409,10 @@ class Store:
         expired_before = now - self._ttl
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if now - self._last_sweep >= _SWEEP_INTERVAL:
+            sweep = now - self._last_sweep >= _SWEEP_INTERVAL
+            if sweep:
                 # One indexed range delete a minute keeps the table bounded by the write rate.
                 conn.execute("DELETE FROM idempotency WHERE created_at <= ?", (expired_before,))
-                self._last_sweep = now
             if idempotency is not None:
                 row = conn.execute(
                     "SELECT fingerprint, status, body, created_at FROM idempotency WHERE key = ?",
@@ -444,6 +444,8 @@ class Store:
                     ),
                 )
             conn.execute("COMMIT")
+            if sweep:  # a rolled-back write (refusal, replay) leaves the sweep to the next one
+                self._last_sweep = now
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
