@@ -39,7 +39,7 @@ DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_READ_TIMEOUT = 30.0
 # JSON values (objects, arrays, strings, numbers, literals) in one request body. A full 20-item
 # request of rich items uses a few thousand; 400,000 tiny content parts stalled every client
-# for seconds and made listing them cost hundreds of MB. Storing 20,000 takes about 0.3 s of CPU.
+# for seconds and made listing them cost hundreds of MB. Storing 20,000 takes well under 1 s.
 MAX_JSON_VALUES = 20_000
 # Bodies at least this large are decoded and validated on a worker thread, off the event loop.
 OFF_LOOP_BYTES = 64 * 1024
