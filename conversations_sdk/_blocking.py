@@ -1356,7 +1356,12 @@ def _refuse_foreign_http(kwargs: Mapping[str, Any]) -> None:
 
 def _blocking_async_client(*args: Any, **kwargs: Any) -> AsyncClient:
     """The AsyncClient a Client drives, speaking of ``Client`` in its messages."""
-    client = AsyncClient(*args, **kwargs)
+    try:
+        client = AsyncClient(*args, **kwargs)
+    except BaseException:
+        # These locals hold the API key (and the URL): not for renderers of traceback locals.
+        args, kwargs = (), {}
+        raise
     client._public_name = "Client"
     return client
 

@@ -10,10 +10,11 @@ import os
 import signal
 import sys
 
-from ._app import DEFAULT_MAX_BODY_BYTES
+from ._app import DEFAULT_MAX_BODY_BYTES, DEFAULT_READ_TIMEOUT
 from ._faults import FAULT_MODES, Faults
 from ._model import Script, ScriptError
-from ._server import DEFAULT_HOST, Emulator
+from ._server import DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, Emulator
+from ._store import DEFAULT_IDEMPOTENCY_TTL, DatabaseUnusable
 
 __all__ = ["API_KEY_ENV", "add_arguments", "main", "run"]
 
@@ -48,7 +49,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-body-bytes",
         type=int,
         default=DEFAULT_MAX_BODY_BYTES,
-        help="refuse larger request bodies with 413 (default %(default)s)",
+        help="refuse larger request bodies with 413; at least 1 (default %(default)s)",
+    )
+    parser.add_argument(
+        "--idempotency-ttl",
+        type=float,
+        default=DEFAULT_IDEMPOTENCY_TTL,
+        metavar="SECONDS",
+        help="how long an Idempotency-Key replays its first answer (default %(default)g)",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=float,
+        default=DEFAULT_READ_TIMEOUT,
+        metavar="SECONDS",
+        help=(
+            "close a connection that takes longer to send its request headers, or its body "
+            "(408), and idle keep-alive connections (default %(default)g)"
+        ),
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        help="open connections at most; idle ones are closed to make room (default %(default)s)",
     )
     parser.add_argument(
         "--inspector",
@@ -140,13 +164,20 @@ def run(args: argparse.Namespace) -> int:
             faults=faults_from_args(args),
             max_body_bytes=args.max_body_bytes,
             inspector=args.inspector,
+            idempotency_ttl=args.idempotency_ttl,
+            read_timeout=args.read_timeout,
+            max_connections=args.max_connections,
         )
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)  # noqa: T201
+        # Flags are named as typed (--max-body-bytes), not as the Python argument.
+        print(f"error: {_flag_names(str(exc))}", file=sys.stderr)  # noqa: T201
         return 2
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(emulator))
+    except DatabaseUnusable as exc:  # a folder, a missing folder, not SQLite: one line, no trace
+        print(f"error: --db: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
     except OSError as exc:  # the address is taken or not ours: say so without a traceback
         print(f"error: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)  # noqa: T201
         return 1
@@ -167,6 +198,13 @@ async def _serve(emulator: Emulator) -> None:
             # After the base URL: scripts read the first http:// line as the API's address.
             print(f"Inspector (read-only, open in a browser): {emulator.inspector_url}", flush=True)  # noqa: T201
         await stop.wait()
+
+
+def _flag_names(message: str) -> str:
+    for name in ("max_body_bytes", "idempotency_ttl", "read_timeout", "max_connections", "port"):
+        if message.startswith(name + " "):
+            return "--" + name.replace("_", "-") + message[len(name) :]
+    return message
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import os
+import time
 import weakref
 from collections.abc import Sequence
 from types import TracebackType
@@ -20,15 +22,27 @@ import anyio.from_thread
 from aiohttp import web
 
 from .._loop_servers import register_loop_server
-from ._app import DEFAULT_MAX_BODY_BYTES, AppConfig, create_app, mark_closing
+from ._app import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_READ_TIMEOUT,
+    AppConfig,
+    busy_connections,
+    create_app,
+    mark_closing,
+)
 from ._faults import FaultInjector, Faults
 from ._inspector import install_inspector
 from ._model import Script, coerce_script
-from ._store import Store
+from ._store import DEFAULT_IDEMPOTENCY_TTL, Store
 
 __all__ = ["Emulator", "ThreadedEmulator", "is_loopback"]
 
+logger = logging.getLogger("conversations_sdk.emulator")
+
 DEFAULT_HOST = "127.0.0.1"
+# Below the usual 1,024 open-file limit, with room for the database and the client side of tests;
+# above what one pooled client holds (the reliability load test keeps 288 connections open).
+DEFAULT_MAX_CONNECTIONS = 512
 
 
 def is_loopback(host: str) -> bool:
@@ -56,7 +70,13 @@ class Emulator:
         host: The address to bind; 127.0.0.1 by default.
         port: The port to bind; 0 picks a free one (read it back from :attr:`port`).
         faults: Faults to inject from the start (see :class:`Faults`); ``None`` for none.
-        max_body_bytes: Request bodies larger than this are refused with 413.
+        max_body_bytes: Request bodies larger than this are refused with 413 (at least 1).
+        idempotency_ttl: Seconds an ``Idempotency-Key`` replays its first response (24 hours
+            by default); older records are deleted.
+        read_timeout: Seconds a client may take to send a request's headers (also how long an
+            idle keep-alive connection stays open), and again its body; slower ones are cut off.
+        max_connections: Open connections at most; beyond it the oldest connection that is idle
+            or still sending its request is closed to make room, or the new one is refused.
         inspector: Serve the read-only web inspector at ``/`` (see :attr:`inspector_url`).
             ``None`` (the default) serves it unless ``api_key`` is set; with ``True`` and a key,
             the pages ask for the key (HTTP Basic: any user name, the key as the password).
@@ -66,8 +86,8 @@ class Emulator:
             answer is deterministic text derived from the request's input.
 
     Raises:
-        ValueError: ``host`` is not loopback and no ``api_key`` was given, or a scripted reply
-            is malformed (:class:`ScriptError`).
+        ValueError: ``host`` is not loopback and no ``api_key`` was given, a number is out of
+            range, or a scripted reply is malformed (:class:`ScriptError`).
     """
 
     def __init__(
@@ -81,6 +101,9 @@ class Emulator:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         inspector: bool | None = None,
         script: Script | Sequence[object] | None = None,
+        idempotency_ttl: float = DEFAULT_IDEMPOTENCY_TTL,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         self._script = coerce_script(script)
         loopback = is_loopback(host)
@@ -88,13 +111,23 @@ class Emulator:
             raise ValueError(
                 f"binding {host!r} exposes the emulator beyond this machine: pass an api_key"
             )
+        _require_int("port", port, 0, 65535)
+        # 0 must not mean "no limit" (aiohttp reads client_max_size=0 that way).
+        _require_int("max_body_bytes", max_body_bytes, 1)
+        _require_int("max_connections", max_connections, 1)
+        _require_positive("idempotency_ttl", idempotency_ttl)
+        _require_positive("read_timeout", read_timeout)
         self._host = host
         self._requested_port = port
         self._port: int | None = None
+        self._max_connections = max_connections
         self._config = AppConfig(
-            api_key=api_key, loopback_only=loopback, max_body_bytes=max_body_bytes
+            api_key=api_key,
+            loopback_only=loopback,
+            max_body_bytes=max_body_bytes,
+            read_timeout=read_timeout,
         )
-        self._store = Store(db)
+        self._store = Store(db, idempotency_ttl=idempotency_ttl)
         # Off by default behind a key: a keyed emulator may be reachable by others.
         self._inspector = (api_key is None) if inspector is None else inspector
         self._injector = FaultInjector(faults)
@@ -181,6 +214,8 @@ class Emulator:
 
         Raises:
             RuntimeError: Already started.
+            ValueError: The database file cannot be used (a folder, a missing folder, not a
+                SQLite database).
             OSError: The address could not be bound.
         """
         if self._runner is not None:
@@ -197,10 +232,22 @@ class Emulator:
                 )
             # No access log: the emulator runs inside test suites; handle_signals stays with the
             # caller (the CLI installs its own handlers).
+            # keepalive_timeout is also aiohttp's deadline for a new connection's first request
+            # headers (it only closes a connection waiting for headers), so it is the header
+            # read deadline; the body deadline is applied where handlers read it.
             runner = web.AppRunner(
-                self._app, access_log=None, handle_signals=False, shutdown_timeout=5.0
+                self._app,
+                access_log=None,
+                handle_signals=False,
+                shutdown_timeout=5.0,
+                keepalive_timeout=self._config.read_timeout,
+                # After an early answer (413, 408) aiohttp reads and drops the rest of the body
+                # so the client sees the answer; no longer than the body deadline either.
+                lingering_time=min(10.0, self._config.read_timeout),
             )
             await runner.setup()
+            assert runner.server is not None  # noqa: S101 - set by setup()
+            _ConnectionLimit(runner.server, self._max_connections, busy_connections(self._app))
             try:
                 site = web.TCPSite(runner, self._host, self._requested_port)
                 await site.start()
@@ -241,6 +288,72 @@ class Emulator:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _require_int(name: str, value: object, low: int, high: int | None = None) -> None:
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bounds = f"{low}..{high}" if high is not None else f"at least {low}"
+        raise ValueError(f"{name} must be an integer {bounds}, got {value!r}")
+
+
+def _require_positive(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    if value == float("inf"):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+
+
+class _ConnectionLimit:
+    """Cap a server's open connections; make room by closing the oldest idle one.
+
+    Hooks the two notifications aiohttp's ``web.Server`` gets for every connection. A connection
+    is busy while the application works on its request; any other connection (idle keep-alive,
+    or still sending its headers or body) may be closed to admit a new one, so half-sent requests
+    cannot crowd out real clients. When every connection is busy, the new one is closed at once.
+    """
+
+    def __init__(self, server: web.Server, limit: int, busy: set[object]) -> None:
+        self._limit = limit
+        self._busy = busy
+        self._open: dict[Any, None] = {}  # insertion order: oldest first
+        self._last_warning = float("-inf")
+        made, lost = server.connection_made, server.connection_lost
+
+        def connection_made(handler: Any, transport: Any) -> None:
+            made(handler, transport)
+            self._admit(handler)
+
+        def connection_lost(handler: Any, exc: BaseException | None = None) -> None:
+            self._open.pop(handler, None)
+            lost(handler, exc)
+
+        server.connection_made = connection_made  # type: ignore[method-assign]
+        server.connection_lost = connection_lost  # type: ignore[method-assign]
+
+    def _admit(self, handler: Any) -> None:
+        if len(self._open) >= self._limit:
+            victim = next((h for h in self._open if h not in self._busy), None)
+            self._warn()
+            if victim is None:
+                handler.force_close()
+                return
+            self._open.pop(victim, None)
+            victim.force_close()
+        self._open[handler] = None
+
+    def _warn(self) -> None:
+        # One line per burst, not one per connection.
+        now = time.monotonic()
+        if now - self._last_warning >= 10.0:
+            self._last_warning = now
+            logger.warning(
+                "emulator: %d connections open (max_connections); closing idle ones", self._limit
+            )
 
 
 def _bound_port(runner: web.AppRunner) -> int:

@@ -89,15 +89,16 @@ def test_import_twice_resumes_instead_of_duplicating(cli: CLI, tmp_path: Path) -
     assert without_ids(cli.items(copy)) == without_ids(cli.items(first["id"]))
 
 
-def test_rerun_after_the_copy_was_deleted_says_how_to_start_again(cli: CLI, tmp_path: Path) -> None:
-    """If the conversation of an earlier run was deleted, the rerun says to pass a new --key."""
+def test_rerun_after_the_copy_was_deleted_makes_a_fresh_copy(cli: CLI, tmp_path: Path) -> None:
+    """The emulator deletes a conversation's idempotency records with it (issue 14, item 9), so
+    a rerun after deleting the copy imports a complete new one instead of replaying the old id.
+    (Against a server that replays the old id, the command says to pass a new --key.)"""
     write_export(tmp_path / "source.jsonl", 3, metadata={"topic": "deleted"})
     cid = _import(cli, tmp_path / "source.jsonl")
     cli.ok("delete", cid)
-    again = cli("import", str(tmp_path / "source.jsonl"))
-    assert again.status == EXIT_USAGE
-    assert f"{cid}, created by an earlier run" in again.err
-    assert "--key" in again.err
+    again = _import(cli, tmp_path / "source.jsonl")
+    assert again != cid
+    assert len(cli.items(again)) == 3
     assert len(cli.items(_import(cli, tmp_path / "source.jsonl", "--key", "fresh"))) == 3
 
 

@@ -237,5 +237,7 @@ async def test_unknown_route_and_method_are_json_errors(api: API) -> None:
 async def test_deeply_nested_json_is_400(api: API) -> None:
     """A pathologically nested body is refused, not a crash."""
     body = b'{"metadata": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-    reply = await api.call("POST", "/conversations", data=body)
+    reply = await api.call(
+        "POST", "/conversations", data=body, headers={"Content-Type": "application/json"}
+    )
     assert reply.status == 400

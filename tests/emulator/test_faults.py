@@ -155,7 +155,10 @@ def test_threaded_emulator_serves_blocking_code_and_takes_faults() -> None:
     with ThreadedEmulator() as emulator:
         assert emulator.base_url.startswith("http://127.0.0.1:")
         request = urllib.request.Request(  # noqa: S310 - loopback URL we built
-            f"{emulator.base_url}/conversations", data=b"{}", method="POST"
+            f"{emulator.base_url}/conversations",
+            data=b"{}",
+            headers={"Content-Type": "application/json"},
+            method="POST",
         )
         with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback URL we built
             assert json.load(response)["object"] == "conversation"

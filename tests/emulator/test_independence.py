@@ -23,9 +23,9 @@ from conversations_sdk.emulator import Emulator
 
 async def main():
     async with Emulator() as emulator:
-        request = urllib.request.Request(emulator.base_url + "/conversations", data=b'{"items": [{"role": "user", "content": "x"}]}', method="POST")
+        request = urllib.request.Request(emulator.base_url + "/conversations", data=b'{"items": [{"role": "user", "content": "x"}]}', headers={"Content-Type": "application/json"}, method="POST")
         await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
-        request = urllib.request.Request(emulator.base_url + "/responses", data=b'{"model": "m", "input": "x", "stream": true}', method="POST")
+        request = urllib.request.Request(emulator.base_url + "/responses", data=b'{"model": "m", "input": "x", "stream": true}', headers={"Content-Type": "application/json"}, method="POST")
         await asyncio.to_thread(lambda: urllib.request.urlopen(request).read())
 
 asyncio.run(main())

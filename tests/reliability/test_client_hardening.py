@@ -279,9 +279,9 @@ async def test_a_page_over_the_limit_is_refused_before_structuring(
     structured: list[object] = []
     real = items_module._TO_PAGE
 
-    def spy(body: Any, request_id: str | None) -> Any:
+    def spy(body: Any, request_id: str | None, strict: bool) -> Any:
         structured.append(body)
-        return real(body, request_id)
+        return real(body, request_id, strict)
 
     monkeypatch.setattr(items_module, "_TO_PAGE", spy)
     pages: dict[str | None, dict[str, Any] | bytes] = {
@@ -315,7 +315,7 @@ async def test_large_bodies_are_parsed_off_the_event_loop() -> None:
     small = _page(["m0"], has_more=False, last_id="m0")
     threads: list[int] = []
 
-    def record(body: Any, request_id: str | None) -> Any:
+    def record(body: Any, request_id: str | None, strict: bool) -> Any:
         threads.append(threading.get_ident())
         return body
 
