@@ -31,7 +31,7 @@ from serve_process import ServedEmulator
 
 from conversations_sdk import AsyncClient
 from conversations_sdk._cli_progress import Progress
-from conversations_sdk._cli_transfer import TransferState, export_conversation, read_export
+from conversations_sdk._cli_transfer import TransferState, export_conversation, scan_export
 from conversations_sdk.emulator import Emulator, Faults
 
 KEY = "sk-inspector-canary-93c1"
@@ -298,9 +298,9 @@ async def test_download_is_the_cli_export(
         line == json.dumps(json.loads(line), ensure_ascii=False, separators=(",", ":"))
         for line in lines
     )
-    parsed = read_export(downloaded, name="download.jsonl")
+    parsed = scan_export(io.BytesIO(downloaded), "download.jsonl")
     assert parsed.conversation["id"] == conversation_id
-    assert len(parsed.items) == len(every_kind_of_item())
+    assert parsed.count == len(every_kind_of_item())
 
 
 async def test_unknown_conversation_and_cursor_are_404_pages(
