@@ -10,6 +10,9 @@ With ``--browser``, Debian's headless Chromium also loads the 1,000-item page an
 (``--dump-dom``), and the time beyond loading an empty page (the browser's own start) is reported,
 best of five (on a busy machine these vary by a second or more).
 
+The Responses section is measured on 10,000 stored responses (one turn each: a user message in, an
+assistant message out), 500 of them written to the long conversation, whose page lists them.
+
 Run: ``python -m bench.inspector [--runs 20] [--browser]``.
 """
 
@@ -35,6 +38,8 @@ from conversations_sdk.emulator import Emulator
 
 CONVERSATIONS = 10_000
 LONG_CONVERSATION_ITEMS = 1_000
+RESPONSES = 10_000
+LONG_CONVERSATION_RESPONSES = 500
 
 
 def _item(index: int) -> dict[str, Any]:
@@ -106,8 +111,66 @@ def build_database(path: Path) -> str:
             [(i, t, json.dumps(m)) for i, t, m in conversations],
         )
         conn.executemany("INSERT INTO items (id, conversation_id, body) VALUES (?, ?, ?)", items)
+        _add_responses(conn, [c[0] for c in conversations[:-1]], long_id, now)
     conn.close()
     return long_id
+
+
+def _add_responses(
+    conn: sqlite3.Connection, conversation_ids: list[str], long_id: str, now: int
+) -> None:
+    """Store RESPONSES responses, the last LONG_CONVERSATION_RESPONSES of them in ``long_id``."""
+    rows = []
+    inputs = []
+    for n in range(RESPONSES):
+        response_id = f"resp_{n:048x}"
+        in_long = n >= RESPONSES - LONG_CONVERSATION_RESPONSES
+        conversation_id = long_id if in_long else conversation_ids[n % len(conversation_ids)]
+        created = now - (RESPONSES - n)
+        question = {
+            "id": f"msg_in_{n}",
+            "type": "message",
+            "status": "completed",
+            "role": "user",
+            "content": [{"type": "input_text", "text": f"Question {n}: what is the weather?"}],
+        }
+        answer = {
+            "id": f"msg_out_{n}",
+            "type": "message",
+            "status": "completed",
+            "role": "assistant",
+            "content": [
+                {
+                    "type": "output_text",
+                    "text": f"Emulated answer to question {n}. " * 8,
+                    "annotations": [],
+                    "logprobs": [],
+                }
+            ],
+        }
+        body = {
+            "id": response_id,
+            "object": "response",
+            "created_at": created,
+            "completed_at": created,
+            "status": "completed",
+            "model": "gpt-bench",
+            "conversation": {"id": conversation_id},
+            "instructions": "Answer briefly.",
+            "metadata": {},
+            "output": [answer],
+            "usage": {"input_tokens": 20, "output_tokens": 60, "total_tokens": 80},
+        }
+        rows.append((response_id, created, "completed", conversation_id, json.dumps(body)))
+        inputs.append((question["id"], response_id, json.dumps(question)))
+    conn.executemany(
+        "INSERT INTO responses (id, created_at, status, conversation_id, body)"
+        " VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.executemany(
+        "INSERT INTO response_input_items (id, response_id, body) VALUES (?, ?, ?)", inputs
+    )
 
 
 async def _measure(session: aiohttp.ClientSession, url: str, runs: int) -> dict[str, Any]:
@@ -172,6 +235,16 @@ async def run(runs: int, browser: bool) -> dict[str, Any]:
                 "conversation, 1,000 items (?limit=1000)": f"{conversation}?limit=1000",
                 "download, 1,000 items (JSONL)": f"{conversation}/export.jsonl",
                 "stylesheet": f"{home}inspector/static/inspector.css",
+                "responses, first page (50 of 10,000)": f"{home}inspector/responses",
+                "responses, deep page (before= cursor at 5,000)": (
+                    f"{home}inspector/responses?before={RESPONSES // 2}"
+                ),
+                "responses of one conversation (50 of 500)": (
+                    f"{home}inspector/responses?conversation={long_id}"
+                ),
+                "one response (1 input, 1 output item)": (
+                    f"{home}inspector/responses/resp_{RESPONSES - 1:048x}"
+                ),
             }
             # A deep page: the cursor of the 5,000th newest conversation.
             with sqlite3.connect(db) as conn:

@@ -2,8 +2,9 @@
 
 Starts an in-memory emulator on 127.0.0.1, fills it with a small demo (a weather-bot conversation
 with a tool call, reasoning and an assistant answer, a message that tries to inject a script, and a
-few more conversations for the list), then runs Debian's ``chromium`` on the list and on the
-conversation page::
+few more conversations for the list, and two turns of a train-booking app through
+``POST /v1/responses`` with a scripted tool call), then runs Debian's ``chromium`` on the list, the
+conversation page, the Responses list and a response's page::
 
     python scripts/inspector_screenshots.py            # writes docs/_static/inspector-*.png
 
@@ -13,11 +14,13 @@ Needs ``chromium`` on PATH (``apt-get install chromium``). Nothing leaves the ma
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 from conversations_sdk import Client
 from conversations_sdk.emulator import ThreadedEmulator
@@ -85,6 +88,59 @@ def seed(client: Client) -> str:
     return conversation.id
 
 
+#: The stand-in model's replies to the two turns of the train-booking demo.
+SCRIPT = [
+    {
+        "output": [
+            "Let me look up the morning trains.",
+            {
+                "function_call": {
+                    "name": "find_trains",
+                    "arguments": {"from": "Paris", "to": "Lyon", "day": "tomorrow"},
+                    "call_id": "call_trains",
+                }
+            },
+        ]
+    },
+    "The 9:04 TGV arrives in Lyon at 11:00. Shall I book a seat?",
+]
+
+
+def seed_responses(client: Client, base_url: str) -> str:
+    """Run two turns of a conversation through the Responses API; return the first response's id."""
+    conversation = client.conversations.create(metadata={"app": "train-bot", "user": "grace"})
+
+    def respond(body: dict[str, object]) -> dict[str, object]:
+        request = urllib.request.Request(  # noqa: S310 - the emulator on loopback
+            base_url + "/responses",
+            data=json.dumps(
+                {"model": "gpt-demo", "conversation": conversation.id, **body}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            return json.loads(answer.read())  # type: ignore[no-any-return]
+
+    first = respond(
+        {
+            "instructions": "You book train tickets. Use the tools.",
+            "input": "Find me a train from Paris to Lyon tomorrow morning.",
+        }
+    )
+    respond(
+        {
+            "input": [
+                {
+                    "type": "function_call_output",
+                    "call_id": "call_trains",
+                    "output": '[{"train": "TGV 6603", "departs": "09:04", "arrives": "11:00"}]',
+                }
+            ]
+        }
+    )
+    return str(first["id"])
+
+
 def screenshot(chromium: str, url: str, out: pathlib.Path, width: int, height: int) -> None:
     """Save a PNG of ``url`` as Chromium renders it at ``width`` x ``height``."""
     with tempfile.TemporaryDirectory(prefix="inspector-chromium-") as profile:
@@ -116,9 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         print("chromium is not on PATH: apt-get install chromium", file=sys.stderr)
         return 1
     with (
-        ThreadedEmulator() as emulator,
+        ThreadedEmulator(script=SCRIPT) as emulator,
         Client(api_key="sk-local", base_url=emulator.base_url) as client,
     ):
+        response_id = seed_responses(client, emulator.base_url)
         conversation_id = seed(client)
         home = emulator.inspector_url
         assert home is not None  # noqa: S101 - an emulator without a key serves it
@@ -126,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(chromium, home, args.out / "inspector-list.png", 1280, 560)
         screenshot(chromium, page, args.out / "inspector-conversation.png", 1280, 1180)
         screenshot(chromium, page, args.out / "inspector-conversation-phone.png", 390, 844)
+        responses = f"{home}inspector/responses"
+        screenshot(chromium, responses, args.out / "inspector-responses.png", 1280, 420)
+        response = f"{responses}/{response_id}"
+        screenshot(chromium, response, args.out / "inspector-response.png", 1280, 1000)
     return 0
 
 

@@ -11,6 +11,8 @@ This module must not import the SDK's converter or models: the emulator is a sec
 from __future__ import annotations
 
 import asyncio
+import copy
+import functools
 import hashlib
 import hmac
 import importlib.resources
@@ -86,8 +88,14 @@ ID_PREFIXES: Mapping[str, str] = {
 }
 
 
+@functools.cache
 def load_spec() -> dict[str, Any]:
-    """Return the bundled OpenAPI document (generated from ``spec/conversations.openapi.yaml``)."""
+    """Return the bundled OpenAPI document (generated from ``spec/conversations.openapi.yaml``).
+
+    Parsed once per process and shared by every emulator: the document is over 300 KB and
+    parsing it was a large part of each start (a pytest fixture starts one per test). Nothing
+    may change it; values taken from it into a response are copied (see :func:`_minimal`).
+    """
     text = importlib.resources.files(__package__).joinpath("spec.json").read_text("utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
@@ -815,7 +823,8 @@ def _minimal(state: _State, schema: Mapping[str, Any], depth: int) -> Any:
     while "$ref" in schema:
         schema = state.validator.resolve(schema["$ref"])
     if "default" in schema:
-        return schema["default"]
+        # A copy: the spec is shared by every emulator (a list default must not be the spec's).
+        return copy.deepcopy(schema["default"])
     if schema.get("enum"):
         return schema["enum"][0]
     alternatives = list(schema.get("anyOf", ())) + list(schema.get("oneOf", ()))

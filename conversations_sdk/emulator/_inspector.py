@@ -23,9 +23,14 @@ Inspector requests are answered here without passing through the API's middlewar
 errors instead of the API's JSON ones, and the fault injector never sees them, so looking at a test
 emulator never shifts its seeded faults.
 
+``GET /inspector/responses`` lists the stored responses of the Responses API (newest first, with
+the conversation each one wrote to), and ``GET /inspector/responses/{id}`` shows one: its fields,
+its input and output items as a transcript, and its JSON. A conversation's page lists the
+responses that wrote to it.
+
 Sections: the pages share one layout and a navigation bar built from :data:`SECTIONS`. A new kind
-of stored object (the Responses API's responses) becomes a section: a list handler, a detail
-handler, an entry in :data:`SECTIONS` and its routes in :func:`install_inspector`.
+of stored object becomes a section: a list handler, a detail handler, an entry in
+:data:`SECTIONS` and its routes in :func:`install_inspector`.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import html
 import importlib.resources
 import json
 import logging
@@ -46,15 +52,25 @@ import attrs
 from aiohttp import web
 
 from .._transcript import (
+    MAX_RAW_CHARS,
     conversation_html,
     escape,
     relative_time,
+    time_html,
     transcript_html,
     utc_iso,
     utc_text,
 )
 from ._app import _host_allowed
-from ._store import ConversationFilter, ConversationPage, JSONObject, Store, Transaction
+from ._store import (
+    ConversationFilter,
+    ConversationPage,
+    JSONObject,
+    ResponsePage,
+    ResponseSummary,
+    Store,
+    Transaction,
+)
 
 __all__ = ["INSPECTOR_PREFIX", "SECTIONS", "install_inspector", "is_inspector_path"]
 
@@ -63,9 +79,12 @@ logger = logging.getLogger("conversations_sdk.emulator")
 INSPECTOR_PREFIX = "/inspector"
 STYLESHEET_PATH = INSPECTOR_PREFIX + "/static/inspector.css"
 CONVERSATIONS_PATH = INSPECTOR_PREFIX + "/conversations"
+RESPONSES_PATH = INSPECTOR_PREFIX + "/responses"
 
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 50, 500
 ITEMS_LIMIT_DEFAULT, ITEMS_LIMIT_MAX = 100, 1_000
+#: How many of the responses that wrote to a conversation its page lists (then links to them all).
+CONVERSATION_RESPONSES_SHOWN = 10
 #: Longest filter value accepted (a metadata value is at most 512 characters in the API).
 MAX_PARAM_CHARS = 512
 #: Items read per store call while streaming a download.
@@ -89,6 +108,7 @@ SECURITY_HEADERS: Mapping[str, str] = {
 BASIC_REALM = 'Basic realm="conversations emulator inspector", charset="UTF-8"'
 
 _CURSOR = re.compile(r"^(-?\d{1,19})\.(\d{1,19})$")
+_SEQ_CURSOR = re.compile(r"^\d{1,18}$")
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -101,8 +121,11 @@ class Section:
     path: str
 
 
-#: The inspector's sections, in navigation order. Responses join here once the emulator stores them.
-SECTIONS: tuple[Section, ...] = (Section("conversations", "Conversations", "/"),)
+#: The inspector's sections, in navigation order.
+SECTIONS: tuple[Section, ...] = (
+    Section("conversations", "Conversations", "/"),
+    Section("responses", "Responses", RESPONSES_PATH),
+)
 
 
 def is_inspector_path(path: str) -> bool:
@@ -226,7 +249,16 @@ class _Inspector:
                 after_seq=seq if after else None,
                 before_seq=seq if before else None,
             )
-            return _ConversationView(conversation, tx.count_items(conversation_id), *page)
+            responses = tx.list_responses(
+                limit=CONVERSATION_RESPONSES_SHOWN, conversation_id=conversation_id
+            )
+            return _ConversationView(
+                conversation,
+                tx.count_items(conversation_id),
+                *page,
+                responses=responses.rows,
+                response_count=tx.count_responses(conversation_id) if responses.rows else 0,
+            )
 
         view = await self.store.read(read)
         if view == "conversation":
@@ -246,6 +278,55 @@ class _Inspector:
             )
         body = _conversation_view_html(view, limit, time.time())
         return _html_page(f"Conversation {conversation_id}", body, section="conversations")
+
+    async def responses_page(self, request: web.Request) -> web.Response:
+        """GET /inspector/responses: stored responses, newest first, optionally of one conversation."""
+        query = request.query
+        conversation_id = _text(query, "conversation") or None
+        limit = _limit(query, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX)
+        before, after = _seq_cursor(query, "before"), _seq_cursor(query, "after")
+        if before is not None and after is not None:
+            raise _BadParam("Give either 'before' or 'after', not both.")
+
+        def read(tx: Transaction) -> tuple[ResponsePage, int]:
+            page = tx.list_responses(
+                limit=limit, conversation_id=conversation_id, before=before, after=after
+            )
+            return page, tx.count_responses(conversation_id)
+
+        page, total = await self.store.read(read)
+        paged = before is not None or after is not None
+        body = _response_list_html(page, total, conversation_id, limit, time.time(), paged=paged)
+        return _html_page("Responses", body, section="responses")
+
+    async def response_page(self, request: web.Request) -> web.Response:
+        """GET /inspector/responses/{response_id}: one stored response, its items and its JSON."""
+        response_id = request.match_info["response_id"]
+
+        def read(tx: Transaction) -> _ResponseView | None:
+            response = tx.get_response(response_id)
+            if response is None:
+                return None
+            inputs, more = tx.list_response_items(
+                response_id, after_seq=None, limit=ITEMS_LIMIT_MAX, ascending=True
+            )
+            conversation = response.get("conversation")
+            conversation_id = conversation.get("id") if isinstance(conversation, Mapping) else None
+            exists = isinstance(conversation_id, str) and (
+                tx.get_conversation(conversation_id) is not None
+            )
+            return _ResponseView(response, inputs, more, exists)
+
+        view = await self.store.read(read)
+        if view is None:
+            return _error_page(
+                404,
+                "No such response",
+                f"There is no stored response {response_id!r} in this emulator (any more).",
+                link=(RESPONSES_PATH, "All responses"),
+            )
+        body = _response_view_html(view, time.time())
+        return _html_page(f"Response {response_id}", body, section="responses")
 
     async def conversation_export(self, request: web.Request) -> web.StreamResponse:
         """GET /inspector/conversations/{conversation_id}/export.jsonl: the CLI's export format.
@@ -314,6 +395,8 @@ def install_inspector(
         inspector.conversation_export,
         allow_head=False,
     )
+    app.router.add_get(RESPONSES_PATH, inspector.responses_page, allow_head=False)
+    app.router.add_get(RESPONSES_PATH + "/{response_id}", inspector.response_page, allow_head=False)
 
 
 # --- request parsing -----------------------------------------------------------------------------
@@ -358,7 +441,16 @@ def _cursor(query: Mapping[str, str], name: str) -> tuple[int, int] | None:
     return int(match.group(1)), int(match.group(2))
 
 
-# --- responses -----------------------------------------------------------------------------------
+def _seq_cursor(query: Mapping[str, str], name: str) -> int | None:
+    raw = query.get(name)
+    if not raw:
+        return None
+    if _SEQ_CURSOR.match(raw) is None:
+        raise _BadParam(f"'{name}' is not a position in this list; start from the first page.")
+    return int(raw)
+
+
+# --- HTTP responses ------------------------------------------------------------------------------
 
 
 def _secure(response: web.StreamResponse) -> None:
@@ -553,6 +645,9 @@ class _ConversationView:
     items: list[JSONObject]
     offset: int
     has_after: bool
+    # The newest responses that wrote to it, and how many there are in all.
+    responses: list[ResponseSummary] = attrs.field(factory=list)
+    response_count: int = 0
 
 
 def _conversation_view_html(view: _ConversationView, limit: int, now: float) -> str:
@@ -595,5 +690,237 @@ def _conversation_view_html(view: _ConversationView, limit: int, now: float) -> 
         '<p class="crumbs"><a href="/">Conversations</a> /</p>'
         f'<h1 class="conv-id">{escape(conversation_id)}</h1>'
         f"{conversation_html(view.conversation, now=now, item_count=view.item_count)}"
+        f"{_responses_of_conversation_html(view, now)}"
         f'{actions}<p class="summary">{escape(where)}</p>{pager}{transcript}{pager}'
     )
+
+
+def _responses_of_conversation_html(view: _ConversationView, now: float) -> str:
+    """The newest responses that wrote to a conversation, linking to all of them."""
+    if not view.responses:
+        return ""
+    entries = "".join(
+        f'<li><a class="id" href="{escape(_response_url(r.id))}">{escape(r.id)}</a> '
+        f"{_status_html(r.status)} "
+        f'<span class="model">{escape(_model_text(r.model), 200)}</span> '
+        f'<span class="ago">{escape(relative_time(r.created_at, now))}</span></li>'
+        for r in view.responses
+    )
+    count = view.response_count
+    noun = "response" if count == 1 else "responses"
+    more = ""
+    if count > len(view.responses):
+        link = _url(RESPONSES_PATH, {"conversation": view.conversation["id"]})
+        more = f'<p class="more"><a href="{escape(link)}">All {count:,} {noun} \u2192</a></p>'
+    return (
+        f'<section class="wrote"><h2>Responses that wrote to it ({count:,})</h2>'
+        f'<ul class="responses-of">{entries}</ul>{more}</section>'
+    )
+
+
+# --- the response list -------------------------------------------------------------------------
+
+#: Statuses a response can have (the spec's enum); any other value gets a neutral class.
+_STATUSES = frozenset({"completed", "failed", "in_progress", "cancelled", "queued", "incomplete"})
+
+
+def _response_url(response_id: str) -> str:
+    return f"{RESPONSES_PATH}/{urllib.parse.quote(response_id, safe='')}"
+
+
+def _status_html(status: object) -> str:
+    # The class comes from the fixed set above, never from the data.
+    kind = status if status in _STATUSES else "other"
+    return f'<span class="status status-{kind}">{escape(status, 200)}</span>'
+
+
+def _model_text(model: object) -> str:
+    return model if isinstance(model, str) else "—"
+
+
+def _usage_text(usage: object) -> str:
+    if not isinstance(usage, Mapping):
+        return "—"
+    parts = [
+        f"{usage[key]:,} {label}"
+        for key, label in (
+            ("input_tokens", "in"),
+            ("output_tokens", "out"),
+            ("total_tokens", "total"),
+        )
+        if isinstance(usage.get(key), int) and not isinstance(usage.get(key), bool)
+    ]
+    return " · ".join(parts) or "—"
+
+
+def _conversation_cell(conversation_id: object, exists: bool) -> str:
+    if not isinstance(conversation_id, str) or not conversation_id:
+        return '<span class="none">none</span>'
+    if not exists:
+        # The conversation was deleted since: its id as text, no link to a 404.
+        return (
+            f'<span class="id">{escape(conversation_id)}</span> <span class="none">(deleted)</span>'
+        )
+    return (
+        f'<a class="id" href="{escape(_conversation_url(conversation_id, {}))}">'
+        f"{escape(conversation_id)}</a>"
+    )
+
+
+def _response_row(row: ResponseSummary, now: float) -> str:
+    iso = utc_iso(row.created_at) or ""
+    return (
+        "<tr>"
+        f'<td class="id"><a href="{escape(_response_url(row.id))}">{escape(row.id)}</a></td>'
+        f'<td class="when"><time datetime="{escape(iso)}">{escape(utc_text(row.created_at))}</time>'
+        f'<span class="ago">{escape(relative_time(row.created_at, now))}</span></td>'
+        f"<td>{_status_html(row.status)}</td>"
+        f'<td class="model">{escape(_model_text(row.model), 200)}</td>'
+        f'<td class="conv">{_conversation_cell(row.conversation_id, row.conversation_exists)}</td>'
+        f'<td class="usage">{escape(_usage_text(row.usage))}</td>'
+        "</tr>"
+    )
+
+
+def _response_list_html(
+    page: ResponsePage,
+    total: int,
+    conversation_id: str | None,
+    limit: int,
+    now: float,
+    *,
+    paged: bool,
+) -> str:
+    keep: dict[str, object] = {
+        "conversation": conversation_id,
+        "limit": limit if limit != LIST_LIMIT_DEFAULT else None,
+    }
+    hidden = (
+        f'<input type="hidden" name="limit" value="{limit}">' if limit != LIST_LIMIT_DEFAULT else ""
+    )
+    form = (
+        f'<form class="filters" method="get" action="{RESPONSES_PATH}">'
+        '<label>Conversation <input type="search" name="conversation" '
+        f'value="{escape(conversation_id or "")}" placeholder="conv_" '
+        f'maxlength="{MAX_PARAM_CHARS}"></label>'
+        f'{hidden}<button type="submit">Filter</button>'
+        f'<a class="clear" href="{RESPONSES_PATH}">Clear</a></form>'
+    )
+    noun = "response" if total == 1 else "responses"
+    summary = f"{total:,} stored {noun}"
+    if conversation_id is not None:
+        summary += " that wrote to this conversation"
+    summary += " · newest first"
+    rows = "".join(_response_row(row, now) for row in page.rows)
+    if rows:
+        table = (
+            '<table class="conversations responses"><thead><tr><th>ID</th><th>Created (UTC)</th>'
+            "<th>Status</th><th>Model</th><th>Conversation</th><th>Usage (tokens)</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>"
+        )
+    elif total:
+        table = '<p class="empty">Nothing on this page any more: go back to the newest.</p>'
+    elif conversation_id is not None:
+        table = '<p class="empty">No stored response wrote to this conversation.</p>'
+    else:
+        table = (
+            '<p class="empty">No stored responses yet: create one with '
+            "<code>POST /v1/responses</code> (responses are stored unless "
+            "<code>store</code> is false) and reload.</p>"
+        )
+    first, last = (page.rows[0], page.rows[-1]) if page.rows else (None, None)
+    pager = _pager(
+        [
+            ("Newest", _url(RESPONSES_PATH, keep) if paged else None),
+            (
+                "\u2190 Newer",
+                _url(RESPONSES_PATH, {**keep, "after": first.seq})
+                if first is not None and page.has_newer
+                else None,
+            ),
+            (
+                "Older \u2192",
+                _url(RESPONSES_PATH, {**keep, "before": last.seq})
+                if last is not None and page.has_older
+                else None,
+            ),
+        ]
+    )
+    return f'<h1>Responses</h1>{form}<p class="summary">{escape(summary)}</p>{table}{pager}'
+
+
+# --- one response --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _ResponseView:
+    response: JSONObject
+    inputs: list[JSONObject]
+    more_inputs: bool
+    conversation_exists: bool
+
+
+def _response_view_html(view: _ResponseView, now: float) -> str:
+    response = view.response
+    response_id = str(response.get("id"))
+    conversation = response.get("conversation")
+    conversation_id = conversation.get("id") if isinstance(conversation, Mapping) else None
+    rows: list[tuple[str, str]] = [
+        ("id", escape(response_id)),
+        ("status", _status_html(response.get("status"))),
+        ("model", escape(_model_text(response.get("model")), 200)),
+        ("created", time_html(response.get("created_at"), now=now)),
+    ]
+    if response.get("completed_at") is not None:
+        rows.append(("completed", time_html(response.get("completed_at"))))
+    rows.append(("conversation", _conversation_cell(conversation_id, view.conversation_exists)))
+    previous = response.get("previous_response_id")
+    if isinstance(previous, str) and previous:
+        link = f'<a class="id" href="{escape(_response_url(previous))}">{escape(previous)}</a>'
+        rows.append(("previous response", link))
+    if response.get("background"):
+        rows.append(("background", "yes"))
+    instructions = response.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        rows.append(("instructions", f'<div class="cs-text">{escape(instructions)}</div>'))
+    metadata = response.get("metadata")
+    if isinstance(metadata, Mapping) and metadata:
+        rows += [(f"metadata · {key}", escape(value)) for key, value in metadata.items()]
+    rows.append(("usage (tokens)", escape(_usage_text(response.get("usage")))))
+    for name in ("error", "incomplete_details"):
+        if response.get(name) is not None:
+            rows.append((name, _pre(json.dumps(response[name], ensure_ascii=False, indent=2))))
+    cells = "".join(
+        f'<tr><th class="cs-th">{escape(name, 200)}</th><td>{value}</td></tr>'
+        for name, value in rows
+    )
+    fields = f'<div class="cs-conversation"><table class="cs-table">{cells}</table></div>'
+    raw = (
+        '<details class="cs-raw response-json"><summary>Response JSON</summary>'
+        f"{_pre(json.dumps(response, ensure_ascii=False, indent=2), MAX_RAW_CHARS)}</details>"
+    )
+    inputs = view.inputs
+    shown = f"{len(inputs):,}" + ("+" if view.more_inputs else "")
+    more = (
+        f'<p class="hint">The first {len(inputs):,} are shown; '
+        f"<code>GET /v1/responses/{escape(response_id)}/input_items</code> lists them all.</p>"
+        if view.more_inputs
+        else ""
+    )
+    output = response.get("output")
+    output_items = output if isinstance(output, list) else [output] if output is not None else []
+    return (
+        f'<p class="crumbs"><a href="{RESPONSES_PATH}">Responses</a> /</p>'
+        f'<h1 class="conv-id">{escape(response_id)}</h1>{fields}{raw}'
+        f'<h2 id="input">Input items ({shown})</h2>{more}'
+        f"{transcript_html(inputs, raw_json=True, show_ids=True)}"
+        f'<h2 id="output">Output items ({len(output_items):,})</h2>'
+        f"{transcript_html(output_items, raw_json=True, show_ids=True)}"
+    )
+
+
+def _pre(text: str, limit: int = 20_000) -> str:
+    """Formatted JSON as element content: ``<``, ``>`` and ``&`` escaped, quotes left as they are."""
+    if len(text) > limit:
+        text = text[:limit] + f"\u2026 ({len(text) - limit:,} more characters)"
+    return f'<pre class="cs-json">{html.escape(text, quote=False)}</pre>'

@@ -92,9 +92,21 @@ CREATE TABLE IF NOT EXISTS response_input_items (
 );
 CREATE INDEX IF NOT EXISTS response_input_items_by_response
     ON response_input_items (response_id, seq);
+-- The inspector lists the responses of one conversation (and counts all responses from it).
+CREATE INDEX IF NOT EXISTS responses_by_conversation ON responses (conversation_id, seq);
 """
 
 JSONObject = dict[str, Any]
+
+
+def _json_or_none(text: object) -> Any:
+    """Decode a JSON text read by ``json_extract`` (objects come back as text), else ``None``."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _dumps(value: object) -> str:
@@ -198,6 +210,55 @@ class ConversationPage:
     def __init__(
         self, rows: list[ConversationSummary], *, has_newer: bool, has_older: bool
     ) -> None:
+        self.rows = rows
+        self.has_newer = has_newer
+        self.has_older = has_older
+
+
+class ResponseSummary:
+    """One row of the inspector's list of responses (the fields it shows, read without the body).
+
+    ``conversation_exists`` is false when the conversation it names was deleted since.
+    """
+
+    __slots__ = (
+        "conversation_exists",
+        "conversation_id",
+        "created_at",
+        "id",
+        "model",
+        "seq",
+        "status",
+        "usage",
+    )
+
+    def __init__(
+        self,
+        seq: int,
+        response_id: str,
+        created_at: int,
+        status: str,
+        conversation_id: str | None,
+        conversation_exists: bool,
+        model: object,
+        usage: object,
+    ) -> None:
+        self.seq = seq
+        self.id = response_id
+        self.created_at = created_at
+        self.status = status
+        self.conversation_id = conversation_id
+        self.conversation_exists = conversation_exists
+        self.model = model
+        self.usage = usage
+
+
+class ResponsePage:
+    """A page of the inspector's list of responses, newest first, and whether others exist."""
+
+    __slots__ = ("has_newer", "has_older", "rows")
+
+    def __init__(self, rows: list[ResponseSummary], *, has_newer: bool, has_older: bool) -> None:
         self.rows = rows
         self.has_newer = has_newer
         self.has_older = has_older
@@ -528,6 +589,86 @@ class Transaction:
                 (item_id,),
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    # --- reads of responses for the inspector ------------------------------------------------
+    # What GET /v1/responses/{id} and .../input_items show; responses kept with store=false do
+    # not exist, and a deleted response is gone.
+
+    def list_responses(
+        self,
+        *,
+        limit: int,
+        conversation_id: str | None = None,
+        before: int | None = None,
+        after: int | None = None,
+    ) -> ResponsePage:
+        """Return a page of stored responses, newest first, optionally of one conversation.
+
+        Pages are keyed by the insertion sequence: ``before`` gives the older page after a
+        cursor, ``after`` the newer page before it; without either, the newest responses. Only
+        the shown fields are read from each body, so a page costs the same with any output size.
+        """
+        where: list[str] = []
+        params: list[object] = []
+        if conversation_id is not None:
+            where.append("conversation_id = ?")
+            params.append(conversation_id)
+        newer = after is not None
+        cursor = after if newer else before
+        if cursor is not None:
+            where.append(f"seq {'>' if newer else '<'} ?")
+            params.append(cursor)
+        direction = "ASC" if newer else "DESC"
+        # Fixed fragments only (the clauses above and the two directions); values are bound.
+        sql = (
+            "SELECT seq, id, created_at, status, conversation_id, "  # noqa: S608
+            "EXISTS (SELECT 1 FROM conversations WHERE conversations.id = conversation_id), "
+            "json_extract(body, '$.model'), json_extract(body, '$.usage') "
+            f"FROM responses WHERE {' AND '.join(where) or '1'} "
+            f"ORDER BY seq {direction} LIMIT ?"
+        )
+        rows = self._conn.execute(sql, [*params, limit + 1]).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if newer:
+            rows.reverse()
+        summaries = [
+            ResponseSummary(
+                int(r[0]),
+                str(r[1]),
+                int(r[2]),
+                str(r[3]),
+                r[4],
+                bool(r[5]),
+                r[6],
+                _json_or_none(r[7]),
+            )
+            for r in rows
+        ]
+
+        def beyond(edge: int, op: str) -> bool:
+            clauses = (
+                [*where[:1], f"seq {op} ?"] if conversation_id is not None else [f"seq {op} ?"]
+            )
+            args = [conversation_id, edge] if conversation_id is not None else [edge]
+            sql = f"SELECT 1 FROM responses WHERE {' AND '.join(clauses)} LIMIT 1"  # noqa: S608
+            return self._conn.execute(sql, args).fetchone() is not None
+
+        if not summaries:
+            return ResponsePage([], has_newer=False, has_older=False)
+        has_newer = more if newer else beyond(summaries[0].seq, ">")
+        has_older = beyond(summaries[-1].seq, "<") if newer else more
+        return ResponsePage(summaries, has_newer=has_newer, has_older=has_older)
+
+    def count_responses(self, conversation_id: str | None = None) -> int:
+        """Return how many responses are stored (of one conversation, when given)."""
+        if conversation_id is None:
+            row = self._conn.execute("SELECT COUNT(*) FROM responses").fetchone()
+        else:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM responses WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+        return int(row[0])
 
     def unfinished_responses(self) -> list[JSONObject]:
         """Return the stored responses still ``queued`` or ``in_progress``."""

@@ -1,4 +1,5 @@
-"""The inspector in a real browser: Debian's headless Chromium loads the pages over loopback.
+"""The inspector in a real browser: Debian's headless Chromium loads the pages over loopback
+(conversations, and the responses the Responses flow stored).
 
 Chromium parses each page as a user's browser would, runs whatever would run (nothing should), and
 prints the resulting DOM (``--dump-dom``). The test then finds every item's text in it and no
@@ -11,10 +12,12 @@ failure instead of a skip.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,62 @@ def test_chromium_shows_the_items_and_runs_nothing_stored(tmp_path: Path) -> Non
     assert "Light drizzle in Lyon. " + RENAME in entries[3]
     assert "beacon" in entries[4]
     assert len(page.find("details", class_="cs-raw")) == 5
+
+
+def test_chromium_shows_a_response_and_runs_nothing_stored() -> None:
+    """The Responses list and a response's page render its input and output items and its
+    conversation link; payloads in the input, instructions, metadata and the scripted output
+    (text and tool call) become no element and run nothing."""
+    chromium = _chromium()
+    script = [
+        {
+            "output": [
+                "Checking Lyon. " + RENAME,
+                {"function_call": {"name": "get_weather", "arguments": {"city": "Lyon " + EVIL}}},
+            ]
+        }
+    ]
+    with (
+        ThreadedEmulator(script=script) as emulator,
+        Client(api_key="sk-local", base_url=emulator.base_url, max_retries=0) as client,
+    ):
+        conversation = client.conversations.create(metadata={"topic": "weather"})
+        body = {
+            "model": "gpt-test",
+            "conversation": conversation.id,
+            "instructions": "Be brief. " + RENAME,
+            "metadata": {"case": EVIL},
+            "input": [{"role": "user", "content": "Is it raining in Lyon? " + EVIL}],
+        }
+        request = urllib.request.Request(  # noqa: S310 - the emulator on loopback
+            emulator.base_url + "/responses",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            response = json.loads(answer.read())
+        home = emulator.inspector_url
+        assert home is not None
+        listing = _dump_dom(chromium, f"{home}inspector/responses")
+        page = _dump_dom(chromium, f"{home}inspector/responses/{response['id']}")
+
+    for dom in (listing, page):
+        assert_nothing_injected(dom)
+        titles = [e.text for e in dom.find("title")]
+        assert len(titles) == 1
+        assert "pwned" not in titles[0]
+        assert titles[0].endswith("Conversations emulator")
+
+    assert response["id"] in listing.text
+    assert listing.find("a", href=f"/inspector/conversations/{conversation.id}")
+
+    assert "Be brief. " + RENAME in page.text
+    assert EVIL in page.text  # the metadata value
+    entries = [e.text for e in page.find("div", class_="cs-entry")]
+    assert len(entries) == 3
+    assert "Is it raining in Lyon? " + EVIL in entries[0]
+    assert "Checking Lyon. " + RENAME in entries[1]
+    assert "get_weather(" in entries[2]
+    assert "Lyon " + EVIL.replace('"', '\\"') in entries[2]
+    assert page.find("a", href=f"/inspector/conversations/{conversation.id}")
+    assert page.find("details", class_="response-json")
