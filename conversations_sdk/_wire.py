@@ -11,7 +11,7 @@ import email.utils
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote
 
@@ -405,8 +405,3 @@ def header_items(
             merged[key] = value
             lowered[key.lower()] = key
     return merged
-
-
-def split_sequence(value: Sequence[str]) -> list[tuple[str, object]]:
-    """``include=[a, b]`` as the repeated ``include[]`` pairs the API expects."""
-    return [("include[]", v) for v in value]
