@@ -120,7 +120,9 @@ class Transport:
             # must be the only one, or the attempt count and the retry budget would be wrong.
             # (A private switch, but ClientSession lists it as settable; callers' sessions keep
             # their behaviour.)
-            self._session._retry_connection = False
+            from ._compat import disable_connection_retry
+
+            disable_connection_retry(self._session)
         elif self._owns_session and self._loop is not loop:
             # aiohttp fails obscurely (or hangs) when a session crosses loops; say what happened.
             raise RuntimeError(
