@@ -88,6 +88,7 @@ class _FastPaths:
         self._tables: dict[str, list[tuple[dict[str, Any], str]]] = {}
         self._serial = next(_serial)
         self._give_ups: Counter[tuple[str, str]] = Counter()
+        self._labels: dict[Any, str] = {}  # model or union -> its name in the counts
         self._stats_lock = threading.Lock()
         self._ns: dict[str, Any] = {
             "_GiveUp": _GiveUp,
@@ -120,7 +121,10 @@ class _FastPaths:
 
     def gave_up(self, cl: Any, exc: Exception) -> None:
         """Count one give-up of ``cl``'s generated function (only on that rare path)."""
-        key = (cl.__name__ if isinstance(cl, type) else _union_label(cl), _reason(exc))
+        label = self._labels.get(cl)
+        if label is None:
+            label = self._labels[cl] = cl.__name__ if isinstance(cl, type) else _union_label(cl)
+        key = (label, _reason(exc))
         with self._stats_lock:
             self._give_ups[key] += 1
 
