@@ -33,7 +33,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import _payloads
-from conversations_sdk._converter import CONVERTER, structure_response
+from conversations_sdk._converter import CONVERTER, fast_path_stats, structure_response
 from conversations_sdk.models import ConversationItemList
 
 
@@ -112,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'100-item page':<22}{'µs/page':>10}{'x json.loads':>14}")
     for name, us in figures.items():
         print(f"{name:<22}{us:>10.1f}{us / floor:>14.2f}")
+    # Only the pages with a deviation should appear: a clean page never leaves the fast path.
+    print("fast-path give-ups (model, reason): count")
+    for (model, reason), count in sorted(fast_path_stats().items()):
+        print(f"  {model}, {reason}: {count}")
     return 0
 
 

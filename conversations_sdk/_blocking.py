@@ -196,7 +196,9 @@ class _Loop:
         it is not running makes that a no-op. The attribute is anyio's (4.5 to at least 4.16).
         """
         with contextlib.suppress(AttributeError):
-            self.portal._event_loop_thread_id = None
+            from ._compat import forget_portal_loop_thread
+
+            forget_portal_loop_thread(self.portal)
 
     def stop(self) -> None:
         try:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Final, Literal, TypeVar, Union
+from typing import Final, Literal
 
 from ._errors import InvalidRequestError
 
 __all__ = ["NOT_GIVEN", "NotGiven"]
-
-_T = TypeVar("_T")
 
 
 class NotGiven(enum.Enum):
@@ -38,9 +36,6 @@ NOT_GIVEN: Final = NotGiven.NOT_GIVEN
 """Default of every optional request argument: leave the key out of the request."""
 
 NotGiven.__module__ = "conversations_sdk"  # its public home: reprs, pickles and docs say so
-
-#: An argument that may be left out: ``x: Omittable[int] = NOT_GIVEN``.
-Omittable = Union[_T, NotGiven]  # noqa: UP007 - a generic alias needs Union on 3.10
 
 
 # --- Limits from spec/conversations.openapi.yaml, checked before anything is sent. ---------------

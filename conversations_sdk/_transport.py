@@ -24,6 +24,7 @@ import aiohttp
 from aiohttp.client_reqrep import ConnectionKey
 from yarl import URL
 
+from ._compat import close_connector_now, disable_connection_retry
 from ._errors import APIConnectionError, APIError, APITimeoutError
 from ._wire import Request, Response, decode_text, request_id_of
 
@@ -210,7 +211,7 @@ class Transport:
             # must be the only one, or the attempt count and the retry budget would be wrong.
             # (A private switch, but ClientSession lists it as settable; callers' sessions keep
             # their behaviour.)
-            self._session._retry_connection = False
+            disable_connection_retry(self._session)
         elif self._owns_session and self._loop is not loop:
             # aiohttp fails obscurely (or hangs) when a session crosses loops; say what happened.
             raise RuntimeError(
@@ -236,7 +237,7 @@ class Transport:
                 f"session_factory must return an aiohttp.ClientSession, got {type(made).__name__}"
             )
         # Our retry loop must be the only one (see _ensure_session).
-        made._retry_connection = False
+        disable_connection_retry(made)
         self._loop, self._session = loop, made
         return made
 
@@ -393,10 +394,8 @@ class Transport:
                 return
         connector = session.connector
         session.detach()
-        close_now = getattr(connector, "_close", None)  # aiohttp's synchronous close (3.x)
-        if close_now is not None:
-            with contextlib.suppress(Exception):
-                close_now()
+        if connector is not None:
+            close_connector_now(connector)
 
     async def aclose(self) -> None:
         """Close the session if we created it; a caller's session is left open."""

@@ -12,7 +12,7 @@ import email.utils
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote
 
@@ -546,8 +546,3 @@ def header_items(
             merged[key] = value
             lowered[key.lower()] = key
     return merged
-
-
-def split_sequence(value: Sequence[str]) -> list[tuple[str, object]]:
-    """``include=[a, b]`` as the repeated ``include[]`` pairs the API expects."""
-    return [("include[]", v) for v in value]

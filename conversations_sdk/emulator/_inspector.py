@@ -458,7 +458,7 @@ def _secure(response: web.StreamResponse) -> None:
 
 
 def _json_line(value: object) -> bytes:
-    # The CLI's export line: compact, Unicode as is (see conversations_sdk/_commands.py).
+    # The CLI's export line: compact, Unicode as is (see conversations_sdk/cli/_commands.py).
     return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from conversations_sdk._cli import main
+from conversations_sdk.cli._cli import main
 from conversations_sdk.emulator import ThreadedEmulator
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cli_support import CLI
 
-from conversations_sdk._cli import build_parser
-from conversations_sdk._commands import (
+from conversations_sdk.cli._cli import build_parser
+from conversations_sdk.cli._commands import (
     EXIT_API_ERROR,
     EXIT_BROKEN_PIPE,
     EXIT_CONNECTION_ERROR,

@@ -24,8 +24,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conversations_sdk import AsyncItems
-from conversations_sdk._cli_transfer import dumps_line, iter_json_lines
-from conversations_sdk._commands import (
+from conversations_sdk.cli._cli_transfer import dumps_line, iter_json_lines
+from conversations_sdk.cli._commands import (
     EXIT_API_ERROR,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -146,7 +146,7 @@ def test_stdout_is_utf8_whatever_the_locale_says(cli: CLI, tmp_path: Path) -> No
     cid = cli.ok("create", "--items", str(items)).record["id"]
     env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
     done = subprocess.run(  # noqa: S603 - our own entry point, fixed argv
-        [sys.executable, "-m", "conversations_sdk._cli", "export", cid],
+        [sys.executable, "-m", "conversations_sdk.cli", "export", cid],
         capture_output=True,
         env=env,
         timeout=60,
@@ -334,7 +334,7 @@ def test_failed_export_leaves_no_file_at_all(
 
     write_export(tmp_path / "source.jsonl", 150)
     cid = cli.ok("import", str(tmp_path / "source.jsonl")).record["id"]
-    from conversations_sdk import _cli_transfer
+    from conversations_sdk.cli import _cli_transfer
 
     original = _cli_transfer.unstructure
     calls = 0
@@ -479,7 +479,7 @@ def test_ctrl_c_while_checking_a_file_sends_nothing(
     """Item 19: Ctrl-C during import's first pass exits 130 with one line, before any request."""
     import signal
 
-    from conversations_sdk import _commands
+    from conversations_sdk.cli import _commands
 
     write_export(tmp_path / "source.jsonl", 50)
     original = _commands.scan_export

@@ -75,7 +75,7 @@ class Measured:
 # Runs the command's own main() and, on the way out, writes its peak RSS (KiB) on stderr.
 _REPORT_PEAK = """
 import re, sys
-from conversations_sdk._cli import main
+from conversations_sdk.cli._cli import main
 status = main(sys.argv[1:])
 status_text = open("/proc/self/status").read()
 sys.stderr.write("PEAK " + re.search(r"VmHWM:\\s+(\\d+)", status_text).group(1) + "\\n")

@@ -12,8 +12,8 @@ import pytest
 from cli_support import CLI
 
 import conversations_sdk
-from conversations_sdk._cli import _tree, build_parser, completion_script
-from conversations_sdk._commands import EXIT_OK, EXIT_USAGE
+from conversations_sdk.cli._cli import _tree, build_parser, completion_script
+from conversations_sdk.cli._commands import EXIT_OK, EXIT_USAGE
 
 _ROOT = Path(__file__).resolve().parents[2]
 

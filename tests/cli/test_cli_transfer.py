@@ -17,8 +17,8 @@ import pytest
 from cli_support import CLI, read_records, stored_item, types, without_ids, write_export
 
 from conversations_sdk import AsyncItems
-from conversations_sdk._cli_transfer import to_input_item
-from conversations_sdk._commands import (
+from conversations_sdk.cli._cli_transfer import to_input_item
+from conversations_sdk.cli._commands import (
     EXIT_API_ERROR,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -277,7 +277,7 @@ def test_interrupted_export_leaves_no_file(
     """Ctrl-C during export -o FILE leaves neither FILE nor a partial file, and says so."""
     write_export(tmp_path / "source.jsonl", 250)
     cid = _import(cli, tmp_path / "source.jsonl")
-    from conversations_sdk import _cli_transfer
+    from conversations_sdk.cli import _cli_transfer
 
     original = _cli_transfer.unstructure
     written = 0
@@ -328,7 +328,7 @@ def test_output_items_become_input_items(item: dict[str, Any], expected: dict[st
 def test_console_script_exports_and_imports(cli: CLI, tmp_path: Path) -> None:
     """The installed ``conversations-sdk`` entry point runs a real export and import."""
     script = shutil.which("conversations-sdk", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "conversations_sdk._cli"]
+    command = [script] if script else [sys.executable, "-m", "conversations_sdk.cli"]
     write_export(tmp_path / "source.jsonl", 30)
     cid = _import(cli, tmp_path / "source.jsonl")
     env = {**os.environ, "OPENAI_BASE_URL": cli.emulator.base_url}

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 from serve_process import ServedEmulator
 
-from conversations_sdk import _cli
+from conversations_sdk.cli import _cli
 from conversations_sdk.emulator import _serve
 
 
@@ -45,7 +45,7 @@ def test_console_script_runs_the_same_server() -> None:
     command = [
         sys.executable,
         "-c",
-        "import sys; from conversations_sdk._cli import main; sys.exit(main())",
+        "import sys; from conversations_sdk.cli._cli import main; sys.exit(main())",
         "serve",
     ]
     served = ServedEmulator(["--port", "0"], command=command)

@@ -30,8 +30,8 @@ from inspector_support import (
 from serve_process import ServedEmulator
 
 from conversations_sdk import AsyncClient
-from conversations_sdk._cli_progress import Progress
-from conversations_sdk._cli_transfer import TransferState, export_conversation, scan_export
+from conversations_sdk.cli._cli_progress import Progress
+from conversations_sdk.cli._cli_transfer import TransferState, export_conversation, scan_export
 from conversations_sdk.emulator import Emulator, Faults
 
 KEY = "sk-inspector-canary-93c1"

@@ -767,7 +767,7 @@ async def test_one_warning_per_kind_without_values(
     mock_api: MockAPI, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each (model, field, kind) is logged once per process, and no value sent is ever logged."""
-    monkeypatch.setattr("conversations_sdk._converter._warned", set())
+    monkeypatch.setattr("conversations_sdk._converter._tolerant._warned", set())
     secret = "s3cret-VALUE-in-a-wrong-field"
     body = page(changed(USER, id=[secret]), changed(USER, id=[secret]), changed(USER, status=None))
     for _ in range(3):

@@ -1,9 +1,11 @@
-"""The ``conversations-sdk`` command line.
+"""The ``conversations-sdk`` parser and entry point (:func:`main`).
 
-One subcommand per module: each adds its flags to its own subparser and sets ``handler`` to the
-function that runs it, so a new command is two lines in :func:`build_parser`. This module also
-owns ``--version`` and ``completion``, a shell completion script generated from the parser itself
-(no dependency, and it cannot fall behind the commands).
+:func:`build_parser` assembles the subcommands: ``serve`` from the emulator
+(``emulator/_serve.py``), the API commands from the table in ``_commands.py``, and
+``completion``. Each subparser sets ``handler``, which :func:`main` runs with the parsed arguments
+and whose return value is the exit status. This module also owns ``--version`` and
+``completion``, a shell completion script generated from the parser itself (no dependency, and it
+cannot fall behind the commands).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ _FILE_OPTIONS = frozenset({"items", "output", "db"})
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return str(__version__)
 
@@ -57,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", title="commands", required=True)
 
-    from .emulator import _serve  # the emulator pulls in aiohttp.web: load it only when used
+    from ..emulator import _serve  # the emulator pulls in aiohttp.web: load it only when used
 
     serve = commands.add_parser(
         "serve",
@@ -121,7 +123,7 @@ def completion_script(shell: str) -> str:
     Raises:
         ValueError: Another shell.
     """
-    from ._params import INCLUDE_VALUES
+    from .._params import INCLUDE_VALUES
 
     if shell not in _SHELLS:
         raise ValueError(f"no completion for {shell!r}; available: {', '.join(_SHELLS)}")
@@ -209,7 +211,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     status: int = args.handler(args)
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())

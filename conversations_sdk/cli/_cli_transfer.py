@@ -35,14 +35,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
+from .._errors import APIStatusError, NotFoundError
+from .._params import NOT_GIVEN, NotGiven
 from ._cli_progress import Progress
-from ._errors import APIStatusError, NotFoundError
-from ._params import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
-    from ._resources.items import Include
-    from .models import Conversation
+    from .._client import AsyncClient
+    from .._resources.items import Include
+    from ..models import Conversation
 
 __all__ = [
     "BATCH_SIZE",
@@ -143,7 +143,7 @@ class _InputShape:
 @functools.lru_cache(maxsize=1)
 def _input_shapes() -> dict[str, tuple[_InputShape, ...]]:
     """Map each item ``type`` to the input shapes ``items.create`` accepts for it."""
-    from . import models
+    from .. import models
 
     table: dict[str, list[_InputShape]] = {}
     for cls in typing.get_args(models.InputItem):
@@ -419,7 +419,7 @@ def export_line(stream: IO[bytes], name: str, summary: ExportSummary, index: int
 def unstructure(obj: object) -> Any:
     """Return the JSON value of a model, unknown fields and types included."""
     # Imported here: `conversations-sdk serve` and --help should not pay for cattrs and models.
-    from ._converter import CONVERTER
+    from .._converter import CONVERTER
 
     return CONVERTER.unstructure(obj)
 

@@ -1,7 +1,10 @@
 """The API subcommands of ``conversations-sdk``: every operation, plus export, import and fork.
 
-:func:`register` adds them to the parser built in :mod:`._cli` (which owns ``serve`` and ``main``);
-each sets ``handler`` to a function taking the parsed arguments and returning the exit status.
+:data:`COMMANDS` is the table: one :class:`Command` row per subcommand naming its words, its help
+line and examples, the function that adds its arguments and its handler (a function taking the
+parsed arguments and returning the exit status). :func:`register` builds the argparse subparsers
+from it for the parser in ``_cli.py``. A new command is one argument builder, one handler and
+one row.
 Every command runs on one :class:`AsyncClient` configured like the SDK (``--api-key``,
 ``--base-url``, ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``): no second HTTP implementation.
 
@@ -40,6 +43,8 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import attrs
 
+from .._errors import APIConnectionError, APIError, APIStatusError, InvalidRequestError
+from .._params import NOT_GIVEN, NotGiven
 from ._cli_progress import Progress
 from ._cli_transfer import (
     BATCH_SIZE,
@@ -59,14 +64,13 @@ from ._cli_transfer import (
     scan_export,
     unstructure,
 )
-from ._errors import APIConnectionError, APIError, APIStatusError, InvalidRequestError
-from ._params import NOT_GIVEN, NotGiven
 
 if TYPE_CHECKING:
-    from ._client import AsyncClient
-    from ._resources.items import Include
+    from .._client import AsyncClient
+    from .._resources.items import Include
 
 __all__ = [
+    "COMMANDS",
     "EXIT_API_ERROR",
     "EXIT_BROKEN_PIPE",
     "EXIT_CONNECTION_ERROR",
@@ -74,6 +78,9 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "GROUPS",
+    "Command",
+    "Group",
     "register",
 ]
 
@@ -175,7 +182,7 @@ def _run(
 
 
 async def _with_client(args: argparse.Namespace, work: Work) -> int:
-    from ._client import AsyncClient
+    from .._client import AsyncClient
 
     options: dict[str, Any] = {}
     if args.timeout is not None:
@@ -195,7 +202,7 @@ def _silence_stdout() -> None:
 
 
 def _base_url(args: argparse.Namespace) -> str:
-    from ._client import DEFAULT_BASE_URL
+    from .._client import DEFAULT_BASE_URL
 
     return str(args.base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL)
 
@@ -416,43 +423,10 @@ SERVE_EXAMPLES = _examples(
 )
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add every API subcommand to ``commands`` (the subparsers of ``conversations-sdk``).
+# Each command's own arguments (the connection options are added to every command by register).
 
-    Args:
-        commands: The object ``ArgumentParser.add_subparsers()`` returned.
-    """
-    common = [_connection_options()]
 
-    def add(
-        where: argparse._SubParsersAction[argparse.ArgumentParser],
-        name: str,
-        handler: Handler,
-        summary: str,
-        examples: Sequence[str],
-    ) -> argparse.ArgumentParser:
-        parser = where.add_parser(
-            name,
-            parents=common,
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            epilog=_examples(*examples),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        parser.set_defaults(handler=handler)
-        return parser
-
-    p = add(
-        commands,
-        "create",
-        _create,
-        "create a conversation, optionally with metadata and first items",
-        [
-            f"{_PROG} create --metadata topic=demo owner=me",
-            f"{_PROG} create --items items.jsonl",
-            f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} create --items -',
-        ],
-    )
+def _create_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--metadata",
         nargs="+",
@@ -481,23 +455,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "one to make another conversation from the same file",
     )
 
-    p = add(
-        commands,
-        "get",
-        _get,
-        "print a conversation",
-        [f"{_PROG} get conv_123", f"{_PROG} get conv_123 | jq .metadata"],
-    )
+
+def _conversation_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("conversation_id", metavar="ID")
 
-    p = add(
-        commands,
-        "update",
-        _update,
-        "replace a conversation's metadata",
-        [f"{_PROG} update conv_123 --metadata topic=demo", f"{_PROG} update conv_123 --clear"],
-    )
-    p.add_argument("conversation_id", metavar="ID")
+
+def _update_arguments(p: argparse.ArgumentParser) -> None:
+    _conversation_argument(p)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "--metadata",
@@ -509,41 +473,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     which.add_argument("--clear", action="store_true", help="remove all metadata")
 
-    p = add(
-        commands,
-        "delete",
-        _delete,
-        "delete a conversation",
-        [f"{_PROG} delete conv_123"],
-    )
-    p.add_argument("conversation_id", metavar="ID")
 
-    items = commands.add_parser(
-        "items",
-        help="list, add, get and delete the items of a conversation",
-        description="List, add, get and delete the items of a conversation.",
-        epilog=_examples(
-            f"{_PROG} items list conv_123 --all --order asc",
-            f"{_PROG} items add conv_123 items.jsonl",
-            f"{_PROG} items get conv_123 msg_abc",
-            f"{_PROG} items delete conv_123 msg_abc",
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    actions = items.add_subparsers(dest="items_command", metavar="ACTION", required=True)
-
-    p = add(
-        actions,
-        "list",
-        _items_list,
-        "print items as JSON Lines (one page, or every page with --all)",
-        [
-            f"{_PROG} items list conv_123 --limit 5",
-            f"{_PROG} items list conv_123 --all --order asc | jq -r .type",
-            f"{_PROG} items list conv_123 --after msg_abc",
-        ],
-    )
-    p.add_argument("conversation_id", metavar="ID")
+def _items_list_arguments(p: argparse.ArgumentParser) -> None:
+    _conversation_argument(p)
     p.add_argument(
         "--limit",
         type=_positive_int,
@@ -556,52 +488,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--all", action="store_true", help="follow every page")
     _include_option(p)
 
-    p = add(
-        actions,
-        "add",
-        _items_add,
-        "append items from a file (JSON Lines or a JSON array), in batches of 20",
-        [
-            f"{_PROG} items add conv_123 items.jsonl",
-            f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} items add conv_123 -',
-        ],
-    )
-    p.add_argument("conversation_id", metavar="ID")
+
+def _items_add_arguments(p: argparse.ArgumentParser) -> None:
+    _conversation_argument(p)
     p.add_argument("file", metavar="FILE", help="'-' reads stdin")
     _include_option(p)
 
-    p = add(
-        actions,
-        "get",
-        _items_get,
-        "print one item",
-        [f"{_PROG} items get conv_123 msg_abc"],
-    )
-    p.add_argument("conversation_id", metavar="ID")
+
+def _item_arguments(p: argparse.ArgumentParser) -> None:
+    _conversation_argument(p)
     p.add_argument("item_id", metavar="ITEM")
+
+
+def _items_get_arguments(p: argparse.ArgumentParser) -> None:
+    _item_arguments(p)
     _include_option(p)
 
-    p = add(
-        actions,
-        "delete",
-        _items_delete,
-        "delete one item (prints the conversation)",
-        [f"{_PROG} items delete conv_123 msg_abc"],
-    )
-    p.add_argument("conversation_id", metavar="ID")
-    p.add_argument("item_id", metavar="ITEM")
 
-    p = add(
-        commands,
-        "export",
-        _export,
-        "write a conversation and all of its items, oldest first, as JSON Lines",
-        [
-            f"{_PROG} export conv_123 -o backup.jsonl",
-            f"{_PROG} export conv_123 | gzip > backup.jsonl.gz",
-        ],
-    )
-    p.add_argument("conversation_id", metavar="ID")
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    _conversation_argument(p)
     p.add_argument(
         "-o",
         "--output",
@@ -611,18 +516,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _include_option(p)
 
-    p = add(
-        commands,
-        "import",
-        _import,
-        "create a new conversation from an export file (resumable)",
-        [
-            f"{_PROG} import backup.jsonl",
-            f"{_PROG} import backup.jsonl --base-url http://127.0.0.1:8765/v1",
-            f"{_PROG} import backup.jsonl --resume conv_456   # continue a stopped import",
-            f"{_PROG} import backup.jsonl --key copy-2        # a second, separate copy",
-        ],
-    )
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help="an export ('-' reads stdin)")
     p.add_argument(
         "--resume",
@@ -636,18 +531,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "resumes instead of duplicating); pass a new one to make another copy",
     )
 
-    p = add(
-        commands,
-        "fork",
-        _fork,
-        "copy a conversation, optionally up to an item, into a new one",
-        [
-            f"{_PROG} fork conv_123",
-            f"{_PROG} fork conv_123 --until msg_abc   # items up to and including msg_abc",
-            f"{_PROG} fork conv_123 --by-value        # send item contents, not references",
-        ],
-    )
-    p.add_argument("conversation_id", metavar="ID")
+
+def _fork_arguments(p: argparse.ArgumentParser) -> None:
+    _conversation_argument(p)
     p.add_argument("--until", metavar="ITEM", help="last item to copy (inclusive)")
     p.add_argument(
         "--by-value",
@@ -1034,3 +920,195 @@ def _fork(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     return _run(args, work, state=state, progress=progress)
+
+
+# --- the command table ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Command:
+    """One row of :data:`COMMANDS`: a subcommand, how it describes itself, and what runs it.
+
+    Attributes:
+        name: The words that select it: ``("create",)``, or ``("items", "list")`` under the
+            ``items`` group of :data:`GROUPS`.
+        summary: One line for the commands list (lower case, no full stop); capitalised, it is
+            the description at the top of the command's own ``--help``.
+        examples: Command lines shown under ``examples:`` in its ``--help``.
+        arguments: Adds the command's own arguments to its subparser.
+        handler: Runs the command with the parsed arguments; returns the exit status.
+    """
+
+    name: tuple[str, ...]
+    summary: str
+    examples: tuple[str, ...]
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Handler
+
+
+@attrs.frozen
+class Group:
+    """A word that groups subcommands (``items``), with its own ``--help``."""
+
+    summary: str
+    examples: tuple[str, ...]
+    dest: str
+
+
+GROUPS: Mapping[str, Group] = {
+    "items": Group(
+        "list, add, get and delete the items of a conversation",
+        (
+            f"{_PROG} items list conv_123 --all --order asc",
+            f"{_PROG} items add conv_123 items.jsonl",
+            f"{_PROG} items get conv_123 msg_abc",
+            f"{_PROG} items delete conv_123 msg_abc",
+        ),
+        dest="items_command",
+    ),
+}
+
+# In the order of the commands list in ``--help`` (and of shell completion).
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        ("create",),
+        "create a conversation, optionally with metadata and first items",
+        (
+            f"{_PROG} create --metadata topic=demo owner=me",
+            f"{_PROG} create --items items.jsonl",
+            f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} create --items -',
+        ),
+        _create_arguments,
+        _create,
+    ),
+    Command(
+        ("get",),
+        "print a conversation",
+        (f"{_PROG} get conv_123", f"{_PROG} get conv_123 | jq .metadata"),
+        _conversation_argument,
+        _get,
+    ),
+    Command(
+        ("update",),
+        "replace a conversation's metadata",
+        (f"{_PROG} update conv_123 --metadata topic=demo", f"{_PROG} update conv_123 --clear"),
+        _update_arguments,
+        _update,
+    ),
+    Command(
+        ("delete",),
+        "delete a conversation",
+        (f"{_PROG} delete conv_123",),
+        _conversation_argument,
+        _delete,
+    ),
+    Command(
+        ("items", "list"),
+        "print items as JSON Lines (one page, or every page with --all)",
+        (
+            f"{_PROG} items list conv_123 --limit 5",
+            f"{_PROG} items list conv_123 --all --order asc | jq -r .type",
+            f"{_PROG} items list conv_123 --after msg_abc",
+        ),
+        _items_list_arguments,
+        _items_list,
+    ),
+    Command(
+        ("items", "add"),
+        "append items from a file (JSON Lines or a JSON array), in batches of 20",
+        (
+            f"{_PROG} items add conv_123 items.jsonl",
+            f'echo \'{{"role":"user","content":"Hi"}}\' | {_PROG} items add conv_123 -',
+        ),
+        _items_add_arguments,
+        _items_add,
+    ),
+    Command(
+        ("items", "get"),
+        "print one item",
+        (f"{_PROG} items get conv_123 msg_abc",),
+        _items_get_arguments,
+        _items_get,
+    ),
+    Command(
+        ("items", "delete"),
+        "delete one item (prints the conversation)",
+        (f"{_PROG} items delete conv_123 msg_abc",),
+        _item_arguments,
+        _items_delete,
+    ),
+    Command(
+        ("export",),
+        "write a conversation and all of its items, oldest first, as JSON Lines",
+        (
+            f"{_PROG} export conv_123 -o backup.jsonl",
+            f"{_PROG} export conv_123 | gzip > backup.jsonl.gz",
+        ),
+        _export_arguments,
+        _export,
+    ),
+    Command(
+        ("import",),
+        "create a new conversation from an export file (resumable)",
+        (
+            f"{_PROG} import backup.jsonl",
+            f"{_PROG} import backup.jsonl --base-url http://127.0.0.1:8765/v1",
+            f"{_PROG} import backup.jsonl --resume conv_456   # continue a stopped import",
+            f"{_PROG} import backup.jsonl --key copy-2        # a second, separate copy",
+        ),
+        _import_arguments,
+        _import,
+    ),
+    Command(
+        ("fork",),
+        "copy a conversation, optionally up to an item, into a new one",
+        (
+            f"{_PROG} fork conv_123",
+            f"{_PROG} fork conv_123 --until msg_abc   # items up to and including msg_abc",
+            f"{_PROG} fork conv_123 --by-value        # send item contents, not references",
+        ),
+        _fork_arguments,
+        _fork,
+    ),
+)
+
+
+def _described(summary: str) -> str:
+    return summary[0].upper() + summary[1:] + "."
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add every row of :data:`COMMANDS` to ``commands`` (the subparsers of ``conversations-sdk``).
+
+    Args:
+        commands: The object ``ArgumentParser.add_subparsers()`` returned.
+    """
+    common = [_connection_options()]
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for command in COMMANDS:
+        *path, name = command.name
+        where = commands
+        for word in path:  # a group's parser is added where its first command comes
+            if word not in groups:
+                group = GROUPS[word]
+                parser = where.add_parser(
+                    word,
+                    help=group.summary,
+                    description=_described(group.summary),
+                    epilog=_examples(*group.examples),
+                    formatter_class=argparse.RawDescriptionHelpFormatter,
+                )
+                groups[word] = parser.add_subparsers(
+                    dest=group.dest, metavar="ACTION", required=True
+                )
+            where = groups[word]
+        parser = where.add_parser(
+            name,
+            parents=common,
+            help=command.summary,
+            description=_described(command.summary),
+            epilog=_examples(*command.examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        command.arguments(parser)
+        parser.set_defaults(handler=command.handler)
