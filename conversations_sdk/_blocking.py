@@ -1,13 +1,16 @@
 """The blocking facade: ``Client``, ``Conversations``, ``Items`` and ``Pager`` over the async client.
 
 There is no second implementation here. A :class:`Client` owns one long-lived event loop thread
-(an anyio blocking portal on asyncio, because aiohttp needs asyncio) and one :class:`AsyncClient`
-whose session lives on that loop. Every blocking method is *derived* from its async twin by one
-descriptor (:class:`blocking`; :class:`blocking_pager` for the pager-returning ``list`` and
-:class:`blocking_raw` for the ``with_raw_response`` views are its variants): it builds the
-coroutine of the async method and runs it on the client's loop, one thread hop per call (one per
+(a :class:`~conversations_sdk._loop_thread.LoopThread`: asyncio, because aiohttp needs it) and one
+:class:`AsyncClient` whose session lives on that loop. Every blocking method is *derived* from its
+async twin by one descriptor (:class:`blocking`; :class:`blocking_pager` for the pager-returning
+``list`` and :class:`blocking_raw` for the ``with_raw_response`` views are its variants): it builds
+the coroutine of the async method and runs it on the client's loop, one thread hop per call (one per
 page when paging). This module must not build requests, parse responses or map errors: whatever the
 coroutine raises is re-raised unchanged, so errors are the async side's classes and attributes.
+The loop thread itself (start, the hop, Ctrl-C, stop) lives in ``_loop_thread.py``; this module
+owns what is the client's: when the thread starts, closing, finalizers, ``with_options`` copies
+sharing the thread, and the fresh start in a forked child.
 
 Lifecycle: the loop thread starts on first use (or ``__enter__``) and lives until :meth:`Client.close`
 (or ``__exit__``); a client never closed is shut down by :func:`weakref.finalize` at garbage collection
@@ -18,13 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import enum
 import functools
 import inspect
 import logging
 import os
-import sys
 import threading
 import types
 import typing
@@ -48,6 +49,7 @@ import attrs
 from ._client import AsyncClient
 from ._errors import ClientClosedError, InvalidRequestError
 from ._loop_servers import LOOP_SERVERS, served_by_this_thread
+from ._loop_thread import LoopThread, PendingCall
 from ._pagination import AsyncPager, page_items
 from ._resources.conversations import (
     AsyncConversations,
@@ -68,7 +70,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     import aiohttp
-    from anyio.from_thread import BlockingPortal
 
     from ._pagination import PageInfo
     from ._retry import RetryPolicy
@@ -92,119 +93,23 @@ _T_co = TypeVar("_T_co", covariant=True)
 
 _log = logging.getLogger("conversations_sdk")
 
-# How long a KeyboardInterrupted call waits for its request to be cancelled on the loop before the
-# interrupt propagates: long enough for aiohttp to drop the connection, short enough that a stuck
-# loop can never make Ctrl-C feel ignored.
-_CANCEL_GRACE_SECONDS = 5.0
-
-# Longest a blocked call goes without checking for Ctrl-C (see _Runner.run).
-_SIGNAL_CHECK_SECONDS = 0.2
-
-# create_task(context=...) exists from 3.11: there the caller's contextvars (tracing ids, ...) follow
-# the call onto the loop thread, as they would across an ``await``.
-_TASK_CONTEXT = sys.version_info >= (3, 11)
-# asyncio.Task(..., eager_start=True) exists from 3.12.
-_EAGER_START = sys.version_info >= (3, 12)
-
 
 class _AsyncClosable(Protocol):
     async def aclose(self) -> None: ...
 
 
-_NO_TASKS: set[asyncio.Task[Any]] = set()
+class _Loop(LoopThread):
+    """A running loop thread and the async client that lives on it."""
 
-
-class _Call:
-    """One in-flight call: the coroutine, its task on the loop, its outcome, and a done lock."""
-
-    __slots__ = ("context", "coro", "done", "error", "result", "task", "tasks")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.coro = coro
-        self.task: asyncio.Task[Any] | None = None
-        self.tasks: set[asyncio.Task[Any]] = _NO_TASKS  # the loop's in-flight set, once spawned
-        self.context = contextvars.copy_context() if _TASK_CONTEXT else None
-        self.result: Any = None
-        self.error: BaseException | None = None
-        # A plain lock acquired up front and released when the coroutine ends: the cheapest
-        # cross-thread "wait for one event" in CPython (no Condition, no concurrent.futures.Future).
-        self.done = threading.Lock()
-        self.done.acquire()
-
-    async def drive(self) -> None:
-        # Runs as the task. The lock is released in the coroutine's own last step rather than by
-        # a done callback, which would cost one more loop iteration per call.
-        try:
-            self.result = await self.coro
-        except BaseException as exc:  # handed to the waiting thread, re-raised there
-            self.error = exc
-        finally:
-            if self.task is not None:
-                self.tasks.discard(self.task)
-            self.done.release()
-
-
-class _Loop:
-    """A running loop thread (owned by an anyio portal) and the async client that lives on it."""
-
-    __slots__ = ("client", "loop", "portal", "portal_cm", "tasks", "thread_id")
+    __slots__ = ("client",)
 
     def __init__(self, client: _AsyncClosable) -> None:
-        from anyio.from_thread import start_blocking_portal
-
+        super().__init__()
         self.client = client
-        # anyio owns the thread and the loop's whole life (start, asyncgen shutdown, close); calls
-        # go straight to the loop (see _Runner.run), which is cheaper than portal.call.
-        self.portal_cm: contextlib.AbstractContextManager[BlockingPortal]
-        self.portal_cm = start_blocking_portal("asyncio")
-        self.portal = self.portal_cm.__enter__()
-        self.loop, self.thread_id = self.portal.call(_loop_and_thread)
-        self.tasks: set[asyncio.Task[Any]] = set()  # touched on the loop thread only
 
-    def spawn(self, call: _Call) -> None:
-        call.tasks = self.tasks
-        if _EAGER_START:
-            # 3.12+: the first step (building and sending the request) runs right here instead
-            # of one loop iteration later.
-            task: asyncio.Task[None] = asyncio.Task(  # type: ignore[call-arg,unused-ignore]
-                call.drive(), loop=self.loop, context=call.context, eager_start=True
-            )
-        elif call.context is not None:
-            task = self.loop.create_task(call.drive(), context=call.context)  # type: ignore[call-arg,unused-ignore]
-        else:
-            task = self.loop.create_task(call.drive())
-        call.task = task
-        if not task.done():  # an eagerly started call may already be over
-            self.tasks.add(task)
-
-    async def shutdown(self) -> None:
-        # Calls queued just before the client was marked closed may still be pending callbacks:
-        # one loop turn lets them create their tasks, so none is missed below.
-        await asyncio.sleep(0)
-        pending = list(self.tasks)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
-        await self.client.aclose()
-
-    def abandon(self) -> None:
-        """In a forked child: mark the parent's portal as not running, so nothing waits for it.
-
-        The portal's context manager is still suspended; when it is collected (at the latest at
-        interpreter exit) it would ask the dead loop to stop and wait forever. A portal that knows
-        it is not running makes that a no-op. The attribute is anyio's (4.5 to at least 4.16).
-        """
-        with contextlib.suppress(AttributeError):
-            from ._compat import forget_portal_loop_thread
-
-            forget_portal_loop_thread(self.portal)
-
-    def stop(self) -> None:
-        try:
-            self.portal.call(self.shutdown)
-        finally:
-            self.portal_cm.__exit__(None, None, None)
+    def stop(self, last: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Cancel the calls in flight, close the async client on the loop, end the thread."""
+        super().stop(self.client.aclose if last is None else last)
 
 
 class _Runner:
@@ -268,7 +173,7 @@ class _Runner:
         # and spam "unclosed" warnings) and start afresh on the next call.
         self._lock = threading.Lock()  # may have been held by a thread that does not exist here
         if self._open is not None:
-            self._open.abandon()
+            # Its stop() is a no-op here (another process's loop), so nothing ever waits for it.
             _ABANDONED_AFTER_FORK.append(self._open)
             self._open = None
             self._client = _adopt(self._factory())
@@ -281,7 +186,6 @@ class _Runner:
         A ``KeyboardInterrupt`` (or any exception) while waiting cancels the task on the loop (so the
         request is dropped, not left running) before it propagates.
         """
-        scheduled = False
         try:
             opened = self._open or self._start()
             if threading.get_ident() == opened.thread_id:
@@ -295,26 +199,22 @@ class _Runner:
                     "ThreadedEmulator) for a blocking client, or AsyncClient and `await` its "
                     "calls with this Emulator"
                 )
-            call = _Call(coro)
-            # The lock makes "is it open?" and "queue the call" one step, so close() can never
-            # stop the loop between them and leave this caller waiting for a loop that is gone.
-            with self._lock:
-                if self._open is not opened:
-                    raise ClientClosedError("the client is closed; create a new Client")
-                scheduled = True
-                opened.loop.call_soon_threadsafe(opened.spawn, call)
-            # A signal landing just before the thread blocks in acquire() is not seen until the
-            # acquire returns (CPython checks for signals only on EINTR or between bytecodes), so
-            # wait in slices: Ctrl-C is then honoured within one slice even in that race.
-            while not call.done.acquire(timeout=_SIGNAL_CHECK_SECONDS):
-                pass
+            call = PendingCall(coro)
         except BaseException:
-            if not scheduled:
-                coro.close()  # never started: close it so it is not reported as "never awaited"
-                raise
-            # From here the coroutine belongs to the loop thread: only that thread may stop it.
-            _cancel(opened.loop, call)
+            coro.close()  # never started: close it so it is not reported as "never awaited"
             raise
+        # The lock makes "is it open?" and "queue the call" one step, so close() can never stop
+        # the loop between them and leave this caller waiting for a loop that is gone.
+        with self._lock:
+            if self._open is not opened:
+                coro.close()
+                raise ClientClosedError("the client is closed; create a new Client")
+            try:
+                opened.submit(call)
+            except BaseException:  # interrupted at the very moment it was queued
+                opened.cancel(call)
+                raise
+        opened.wait(call)  # from here the coroutine belongs to the loop thread
         error = call.error
         if error is None:
             return call.result  # type: ignore[no-any-return]
@@ -359,28 +259,6 @@ def _adopt(client: _T) -> _T:
     if finalizer is not None:
         finalizer.detach()
     return client
-
-
-def _cancel(loop: asyncio.AbstractEventLoop, call: _Call) -> None:
-    try:
-        loop.call_soon_threadsafe(_cancel_task, call)
-    except RuntimeError:  # the loop is already closed: nothing is running any more
-        return
-    # Wait (bounded) for the cancellation to land, so the connection is dropped by the time the
-    # interrupt reaches the user; a second Ctrl-C during this wait propagates at once.
-    call.done.acquire(timeout=_CANCEL_GRACE_SECONDS)
-
-
-def _loop_and_thread() -> tuple[asyncio.AbstractEventLoop, int]:
-    return asyncio.get_running_loop(), threading.get_ident()
-
-
-def _cancel_task(call: _Call) -> None:
-    if call.task is not None:
-        call.task.cancel()
-    else:  # interrupted before the call was even queued: nothing started, nothing to wait for
-        call.coro.close()
-        call.done.release()
 
 
 def _finalize(runner: _Runner) -> None:

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import aiohttp
-    from anyio.from_thread import BlockingPortal
 
-__all__ = ["close_connector_now", "disable_connection_retry", "forget_portal_loop_thread"]
+__all__ = ["close_connector_now", "disable_connection_retry"]
 
 
 def disable_connection_retry(session: aiohttp.ClientSession) -> None:
@@ -42,15 +41,3 @@ def close_connector_now(connector: aiohttp.BaseConnector) -> None:
     if close_now is not None:
         with contextlib.suppress(Exception):
             close_now()
-
-
-def forget_portal_loop_thread(portal: BlockingPortal) -> None:
-    """Mark ``portal`` as not running, so stopping it later is a no-op instead of a hang.
-
-    For a forked child, whose copy of the parent's portal has no loop thread: anyio has no public
-    way to say so, and a portal that thinks it is running waits forever for the dead loop. The
-    attribute is anyio's own "running" marker (4.5 to at least 4.16); an anyio without it gets
-    nothing done here, as before.
-    """
-    with contextlib.suppress(AttributeError):
-        portal._event_loop_thread_id = None

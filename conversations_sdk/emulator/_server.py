@@ -8,7 +8,6 @@ door on a network by accident.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import os
@@ -18,10 +17,10 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
-import anyio.from_thread
 from aiohttp import web
 
 from .._loop_servers import register_loop_server
+from .._loop_thread import LoopThread
 from ._app import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_READ_TIMEOUT,
@@ -372,9 +371,7 @@ class ThreadedEmulator:
 
     def __init__(self, **kwargs: Any) -> None:
         self._emulator = Emulator(**kwargs)
-        self._portal_cm: contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal] | None
-        self._portal_cm = None
-        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._loop: LoopThread | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
 
     def __repr__(self) -> str:
@@ -407,7 +404,7 @@ class ThreadedEmulator:
 
     def set_faults(self, faults: Faults | None) -> None:
         """Start injecting ``faults`` from the next request on (``None`` stops)."""
-        self._require_portal().call(_set_faults, self._emulator, faults)
+        self._require_loop().run(_set_faults(self._emulator, faults))
 
     def start(self) -> None:
         """Start the loop thread and the emulator on it.
@@ -415,32 +412,31 @@ class ThreadedEmulator:
         Raises:
             RuntimeError: Already started.
         """
-        if self._portal is not None:
+        if self._loop is not None:
             raise RuntimeError("the emulator is already running")
-        # aiohttp needs asyncio, whatever the caller's own async library is.
-        portal_cm = anyio.from_thread.start_blocking_portal("asyncio")
-        portal = portal_cm.__enter__()
+        # The same loop thread mechanism as the blocking Client (asyncio, which aiohttp needs).
+        loop = LoopThread()
         try:
-            portal.call(self._emulator.start)
+            loop.run(self._emulator.start())
         except BaseException:
-            portal_cm.__exit__(None, None, None)
+            loop.stop()
             raise
-        self._portal_cm, self._portal = portal_cm, portal
+        self._loop = loop
         # An emulator nobody closed is closed at garbage collection or interpreter exit, so its
         # loop thread never keeps the process alive.
-        self._finalizer = weakref.finalize(self, _stop, self._emulator, portal, portal_cm)
+        self._finalizer = weakref.finalize(self, loop.stop, self._emulator.aclose)
 
     def close(self) -> None:
         """Stop the emulator and its thread. Closing twice is harmless."""
-        self._portal = self._portal_cm = None
+        self._loop = None
         finalizer, self._finalizer = self._finalizer, None
         if finalizer is not None:
             finalizer()
 
-    def _require_portal(self) -> anyio.from_thread.BlockingPortal:
-        if self._portal is None:
+    def _require_loop(self) -> LoopThread:
+        if self._loop is None:
             raise RuntimeError("the emulator is not running: use 'with' or start()")
-        return self._portal
+        return self._loop
 
     def __enter__(self) -> ThreadedEmulator:
         self.start()
@@ -453,17 +449,6 @@ class ThreadedEmulator:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _stop(
-    emulator: Emulator,
-    portal: anyio.from_thread.BlockingPortal,
-    portal_cm: contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal],
-) -> None:
-    try:
-        portal.call(emulator.aclose)
-    finally:
-        portal_cm.__exit__(None, None, None)
 
 
 async def _set_faults(emulator: Emulator, faults: Faults | None) -> None:

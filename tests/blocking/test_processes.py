@@ -135,11 +135,11 @@ def test_fork_child_gets_a_working_client() -> None:
             got = client.conversations.retrieve(conv.id)
             child = client.conversations.create(metadata={"who": "child"})
             assert got.metadata == {"who": "parent"} and child.metadata == {"who": "child"}
-            # The parent's portal, kept referenced here, must not wait for the dead loop when it
-            # is finally collected: run what collection would run.
+            # The parent's loop thread, kept referenced here, must not wait for the dead loop
+            # when it is finally stopped: run what closing or collection would run.
             from conversations_sdk import _blocking
             for leftover in _blocking._ABANDONED_AFTER_FORK:
-                leftover.portal_cm.__exit__(None, None, None)
+                leftover.stop()
             sys.exit(0)  # a normal exit: the client is finalized at interpreter exit
         _, status = os.waitpid(pid, 0)
         print("child", os.waitstatus_to_exitcode(status))
