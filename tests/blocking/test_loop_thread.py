@@ -8,6 +8,7 @@ module's promise to import nothing else from the SDK.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import subprocess
 import sys
@@ -66,7 +67,7 @@ def test_run_from_the_loop_thread_is_refused(loop_thread: LoopThread) -> None:
         try:
             loop_thread.run(inner)
         except RuntimeError as exc:
-            return f"{exc} / closed={inner.cr_frame is None}"
+            return f"{exc} / closed={inspect.getcoroutinestate(inner) == inspect.CORO_CLOSED}"
         return "ran"
 
     assert loop_thread.run(nested()) == (
