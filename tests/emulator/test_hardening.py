@@ -22,11 +22,11 @@ from typing import Any
 import aiohttp
 import anyio
 import pytest
-from emulator_support import API, user_message
 
 from conversations_sdk import AsyncClient, InternalServerError
 from conversations_sdk.emulator import Emulator, _body, _http, _serve
 from conversations_sdk.emulator._store import IdempotencyKey, Store, Transaction
+from tests._support.emulator_api import API, user_message
 
 JSON = {"Content-Type": "application/json"}
 

@@ -7,8 +7,9 @@ import json
 from typing import Any, cast
 
 import aiohttp
-from inspector_support import every_kind_of_item
-from spec_validation import ROOT, load_full_spec
+
+from tests._support.inspector import every_kind_of_item
+from tests._support.spec_validation import ROOT, load_full_spec
 
 
 def test_bundled_json_matches_the_yaml_spec() -> None:
