@@ -51,6 +51,9 @@ def test_every_test_has_a_time_limit(pytestconfig: pytest.Config) -> None:
     assert pytestconfig.getini("timeout_method") == "thread"
 
 
+# The two subprocess runs below prove how the suite behaves in CI's environment: once per CI
+# (newest Python) is enough.
+@pytest.mark.slow
 def test_self_interrupting_tests_pass_with_sigint_ignored() -> None:
     """Before: with SIGINT ignored (`trap '' INT; coverage run -m pytest ...`) these tests hung
     until killed. Now they pass, because each test starts with Python's default handler."""
@@ -80,6 +83,7 @@ def test_self_interrupting_tests_pass_with_sigint_ignored() -> None:
     assert time.monotonic() - started < 150
 
 
+@pytest.mark.slow
 def test_a_test_that_hangs_is_stopped(tmp_path: Path) -> None:
     """With the project's pytest settings, a test that never returns ends the run with every
     thread's stack instead of hanging CI (the limit is lowered to 2 s for this check)."""

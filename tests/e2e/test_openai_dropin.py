@@ -174,6 +174,8 @@ def _run(script: str, emu: ThreadedEmulator) -> str:
     return done.stdout
 
 
+# Two interpreters per script and Python: a one-time proof, run on the newest Python only.
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "script"), [("blocking", BLOCKING_SCRIPT), ("async", ASYNC_SCRIPT)]
 )

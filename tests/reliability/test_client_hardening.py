@@ -33,7 +33,7 @@ from conversations_sdk import (
 )
 from conversations_sdk._wire import retry_after_seconds
 from conversations_sdk.emulator import Emulator, emulated_client
-from tests._aioresponses_shim import MockAPI
+from tests._support.aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
 
 PASSWORD = "hunter2-SECRET"

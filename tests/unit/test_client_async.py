@@ -45,7 +45,7 @@ from conversations_sdk.models import (
     ConversationItemList,
     Message,
 )
-from tests._aioresponses_shim import MockAPI
+from tests._support.aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
 
 CONV = {"id": "conv_1", "object": "conversation", "created_at": 1741900000, "metadata": {"a": "b"}}

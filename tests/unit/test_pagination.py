@@ -9,7 +9,7 @@ import pytest
 
 from conversations_sdk import AsyncClient, AsyncPager, ResponseValidationError
 from conversations_sdk.models import ConversationItemList
-from tests._aioresponses_shim import MockAPI
+from tests._support.aioresponses_shim import MockAPI
 from tests.conftest import BASE_URL
 
 
