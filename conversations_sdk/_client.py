@@ -292,8 +292,9 @@ class AsyncClient:
             and ``session_factory``.
         transport: Any :class:`AsyncTransport` to send requests through instead of aiohttp, such
             as :class:`conversations_sdk.testing.MockTransport` in tests. Retries, errors, size
-            cap and parsing work as over sockets. Never closed by the client; copies share it.
-            Exclusive with ``session`` and ``session_factory``.
+            cap and parsing work as over sockets; if it has an ``async sleep(seconds)`` method,
+            the waits between retries go through it. Never closed by the client; copies share
+            it. Exclusive with ``session`` and ``session_factory``.
 
     Raises:
         InvalidRequestError: A setting is out of range, or ``http_client`` was given.
@@ -419,8 +420,9 @@ class AsyncClient:
         self._overridden: frozenset[str] = frozenset(
             name.lower() for name in self._options.default_headers
         )
-        # Tests replace this to record the delays the policy chose, without waiting for them.
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # The waits between attempts; a custom transport may supply its own (MockTransport records
+        # them instead of waiting), chosen here once so that the call path never looks.
+        self._sleep: Callable[[float], Awaitable[None]] = getattr(transport, "sleep", asyncio.sleep)
         # A finalizer, not __del__: it keeps the transport (and so the session) reachable, so the
         # garbage collector cannot finalize aiohttp's session in the same pass as this client
         # and print its raw "Unclosed client session" dump before our own warning closes it.

@@ -118,17 +118,28 @@ class MockTransport:
     cannot be interrupted). Any other exception (a failed assertion in the handler) reaches the
     caller unchanged and is not retried.
 
+    The client's waits between retries (backoff, ``Retry-After``) go through :meth:`sleep`,
+    which records them in :attr:`delays` and returns at once: a test of the retry path runs
+    in no time and can assert the waits the client chose.
+
     Args:
         handler: Called once per attempt with a :class:`MockRequest`; returns a
             :class:`MockResponse`.
 
     Attributes:
         requests: Every request the handler received, in order (retries included).
+        delays: Every wait between attempts the client asked for, in seconds, in order.
     """
 
     def __init__(self, handler: MockHandler) -> None:
         self.handler = handler
         self.requests: list[MockRequest] = []
+        self.delays: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        """Record a wait between retries instead of waiting (the loop still runs other tasks)."""
+        self.delays.append(seconds)
+        await asyncio.sleep(0)
 
     async def send(
         self,

@@ -76,7 +76,10 @@ class AsyncTransport(Protocol):
     request ids, ``max_response_size``, parsing, ``with_raw_response`` and
     ``with_streaming_response`` (over the body the transport returned).
 
-    The client never closes a transport passed in; copies (``with_options``) share it.
+    The client never closes a transport passed in; copies (``with_options``) share it. A
+    transport may also define ``async def sleep(self, seconds: float) -> None``: the client then
+    waits between retries through it instead of ``asyncio.sleep`` (MockTransport records the
+    waits and skips them).
     """
 
     async def send(
