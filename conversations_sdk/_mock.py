@@ -131,7 +131,9 @@ class MockTransport:
         delays: Every wait between attempts the client asked for, in seconds, in order.
     """
 
-    def __init__(self, handler: MockHandler) -> None:
+    def __init__(
+        self, handler: Callable[[MockRequest], MockResponse | Awaitable[MockResponse]]
+    ) -> None:
         self.handler = handler
         self.requests: list[MockRequest] = []
         self.delays: list[float] = []
