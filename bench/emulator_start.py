@@ -14,7 +14,7 @@ import asyncio
 import statistics
 import time
 
-from conversations_sdk.emulator import Emulator, _app
+from conversations_sdk.emulator import Emulator, _schema
 
 
 def _summary(name: str, times: list[float]) -> str:
@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uncached", action="store_true", help="parse the spec on every call")
     args = parser.parse_args(argv)
     if args.uncached:
-        _app.load_spec = getattr(_app.load_spec, "__wrapped__", _app.load_spec)  # type: ignore[method-assign]
+        _schema.load_spec = getattr(_schema.load_spec, "__wrapped__", _schema.load_spec)  # type: ignore[method-assign]
     loads = []
     for _ in range(args.runs):
         start = time.perf_counter()
-        _app.load_spec()
+        _schema.load_spec()
         loads.append((time.perf_counter() - start) * 1000)
     print("uncached" if args.uncached else "cached (as shipped)")
     print(_summary("load_spec()", loads))

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conversations_sdk import AsyncClient, RetryPolicy
-from tests._aioresponses_shim import MockAPI
+from tests._support.aioresponses_shim import MockAPI
 
 #: A fake key that tests search for in reprs, logs, messages and pickles: it must never appear.
 API_KEY = "sk-test-CANARY-0123456789abcdef"

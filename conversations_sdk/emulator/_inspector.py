@@ -61,7 +61,7 @@ from .._transcript import (
     utc_iso,
     utc_text,
 )
-from ._app import _host_allowed
+from ._http import _host_allowed
 from ._store import (
     ConversationFilter,
     ConversationPage,

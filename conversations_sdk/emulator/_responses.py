@@ -11,7 +11,7 @@ Background responses (``background: true``) are stored ``queued`` and completed 
 reply's ``delay``; :func:`cancel_response` stops them. A background response the emulator did not
 finish before it stopped is marked ``failed`` when the database is opened again.
 
-Like :mod:`._app`, this module must not import the SDK's converter or models.
+Like every emulator module, this one must not import the SDK's converter or models.
 """
 
 from __future__ import annotations
@@ -27,26 +27,17 @@ from typing import Any
 
 from aiohttp import web
 
-from ._app import (
+from ._body import _read_json, _validate
+from ._http import (
     _APP_KEY_STATE,
     API_PREFIX,
     APIProblem,
-    _check_include,
-    _check_metadata,
-    _complete,
-    _flatten,
-    _idempotency,
-    _item_list,
     _json_response,
-    _list_params,
-    _normalise_items,
     _not_found,
-    _read_json,
     _State,
     _state,
-    _validate,
-    new_id,
 )
+from ._items import _item_list, _normalise_items, new_id
 from ._model import (
     FunctionCallOutput,
     Reply,
@@ -55,6 +46,8 @@ from ._model import (
     default_reply,
     item_tokens,
 )
+from ._params import _check_include, _check_metadata, _idempotency, _list_params
+from ._schema import _complete, _flatten
 from ._store import JSONObject, Transaction
 
 __all__ = ["register_responses"]

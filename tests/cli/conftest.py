@@ -11,9 +11,9 @@ import signal
 from collections.abc import Iterator
 
 import pytest
-from cli_support import CLI
 
 from conversations_sdk.emulator import ThreadedEmulator
+from tests._support.cli import CLI
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import socket
 from pathlib import Path
 
 import pytest
-from cli_support import CLI
 
 from conversations_sdk.cli._cli import build_parser
 from conversations_sdk.cli._commands import (
@@ -19,6 +18,7 @@ from conversations_sdk.cli._commands import (
     EXIT_OK,
     EXIT_USAGE,
 )
+from tests._support.cli import CLI
 
 
 def _write_items(path: Path, count: int) -> Path:

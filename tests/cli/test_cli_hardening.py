@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CLI, without_ids, write_export
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +31,7 @@ from conversations_sdk.cli._commands import (
     EXIT_USAGE,
 )
 from conversations_sdk.emulator import Faults
+from tests._support.cli import CLI, without_ids, write_export
 
 # Every character some reader treats as a line end, and a few others that must come through.
 _LINE_BREAKERS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import CLI, read_records, stored_item, types, without_ids, write_export
 
 from conversations_sdk import AsyncItems
 from conversations_sdk.cli._cli_transfer import to_input_item
@@ -24,6 +23,7 @@ from conversations_sdk.cli._commands import (
     EXIT_USAGE,
 )
 from conversations_sdk.emulator import Faults
+from tests._support.cli import CLI, read_records, stored_item, types, without_ids, write_export
 
 
 def _import(cli: CLI, path: Path, *extra: str) -> str:

@@ -27,7 +27,8 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-from contract_support import (
+
+from tests._support.contract import (
     DYNAMIC_STATS,
     ROOT,
     Operation,
@@ -241,6 +242,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for operation_id, (checked, discarded, cross) in sorted(DYNAMIC_STATS.items()):
         terminalreporter.write_line(
             f"contract: dynamic {operation_id}: {checked} responses parsed and round-tripped "
-            f"({cross} also validated by tests/spec_validation.py), {discarded} discarded "
+            f"({cross} also validated by tests/_support/spec_validation.py), {discarded} discarded "
             "(Prism could not generate a valid body)"
         )

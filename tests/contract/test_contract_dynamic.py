@@ -15,8 +15,6 @@ from typing import Any, Literal
 import attrs
 import jsonschema
 import pytest
-from contract_support import CALL_TAG, DYNAMIC_STATS, Operation, RecordingProxy, violations
-from spec_validation import validate_response
 
 from conversations_sdk import AsyncClient
 from conversations_sdk._converter import CONVERTER
@@ -29,6 +27,8 @@ from conversations_sdk.models import (
     UnknownItem,
     UnknownObject,
 )
+from tests._support.contract import CALL_TAG, DYNAMIC_STATS, Operation, RecordingProxy, violations
+from tests._support.spec_validation import validate_response
 
 RESPONSES_PER_OPERATION = 200
 # Prism generates on one Node thread; more in flight than this only queues there.

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, NoReturn
 
 import pytest
-from contract_support import Exchange, RecordingProxy, violations
 
 from conversations_sdk import APIStatusError, AsyncClient, Client
 from conversations_sdk._converter import CONVERTER
@@ -38,6 +37,7 @@ from conversations_sdk.models import (
     ReasoningItem,
     SummaryTextContent,
 )
+from tests._support.contract import Exchange, RecordingProxy, violations
 
 API_KEY = "sk-contract-test"
 CONV = "conv_123"

@@ -13,7 +13,8 @@ import aiohttp
 import jsonschema
 import pytest
 import yaml
-from contract_support import ROOT, PrismServer, RecordingProxy, violations
+
+from tests._support.contract import ROOT, PrismServer, RecordingProxy, violations
 
 AUTH = {"Authorization": "Bearer sk-contract-test"}
 

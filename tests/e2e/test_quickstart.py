@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from spec_validation import ROOT
+from tests._support.spec_validation import ROOT
 
 
 def test_quickstart_runs_and_reports_every_step() -> None:

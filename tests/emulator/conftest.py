@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from emulator_support import API
 
 from conversations_sdk.emulator import Emulator
+from tests._support.emulator_api import API
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ import sys
 import time
 
 import aiohttp
-from serve_process import ServedEmulator
+
+from tests._support.serve_process import ServedEmulator
 
 
 async def measure(base_url: str, parts: int) -> dict[str, object]:

@@ -10,10 +10,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-from serve_process import ServedEmulator
 
 from conversations_sdk.cli import _cli
 from conversations_sdk.emulator import _serve
+from tests._support.serve_process import ServedEmulator
 
 
 def _post(base_url: str, path: str, body: object, key: str | None = None) -> dict:

@@ -7,9 +7,9 @@ import time
 
 import aiohttp
 import pytest
-from emulator_support import API, user_message
 
 from conversations_sdk.emulator import Emulator
+from tests._support.emulator_api import API, user_message
 
 WRITERS = 64
 WRITES_EACH = 5

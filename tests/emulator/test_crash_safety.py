@@ -17,7 +17,8 @@ import sys
 
 import aiohttp
 import pytest
-from serve_process import ServedEmulator
+
+from tests._support.serve_process import ServedEmulator
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from emulator_support import API, user_message
+
+from tests._support.emulator_api import API, user_message
 
 CONV_ID = "{conv}"
 

@@ -6,9 +6,9 @@ import asyncio
 
 import aiohttp
 import pytest
-from emulator_support import API, user_message
 
 from conversations_sdk.emulator import Emulator, Faults, ThreadedEmulator
+from tests._support.emulator_api import API, user_message
 
 
 async def _items(api: API, conversation_id: str) -> list[dict]:

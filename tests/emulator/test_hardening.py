@@ -22,11 +22,11 @@ from typing import Any
 import aiohttp
 import anyio
 import pytest
-from emulator_support import API, user_message
 
 from conversations_sdk import AsyncClient, InternalServerError
-from conversations_sdk.emulator import Emulator, _app, _serve
+from conversations_sdk.emulator import Emulator, _body, _http, _serve
 from conversations_sdk.emulator._store import IdempotencyKey, Store, Transaction
+from tests._support.emulator_api import API, user_message
 
 JSON = {"Content-Type": "application/json"}
 
@@ -359,11 +359,11 @@ def test_item10_the_origin_check_is_reusable_by_other_routes() -> None:
     from aiohttp.test_utils import make_mocked_request
 
     page = make_mocked_request("GET", "/", headers={"Sec-Fetch-Site": "cross-site"})
-    _app.check_request_origin(page, loopback_only=True)  # a link from another site: fine
+    _http.check_request_origin(page, loopback_only=True)  # a link from another site: fine
     for method, path in [("POST", "/inspect/delete"), ("GET", "/v1/conversations/c")]:
         request = make_mocked_request(method, path, headers={"Origin": "https://evil.example"})
-        with pytest.raises(_app.APIProblem) as refused:
-            _app.check_request_origin(request, loopback_only=True)
+        with pytest.raises(_http.APIProblem) as refused:
+            _http.check_request_origin(request, loopback_only=True)
         assert refused.value.status == 403
 
 
@@ -382,7 +382,7 @@ async def test_item11_too_many_json_values_is_413_and_stores_nothing(
     api, db = db_api
     conversation = await api.create_conversation()
     path = f"/conversations/{conversation['id']}/items"
-    parts = _app.MAX_JSON_VALUES // 3 + 10  # each part: an object and two strings
+    parts = _body.MAX_JSON_VALUES // 3 + 10  # each part: an object and two strings
     reply = await api.call("POST", path, json_body=_parts_body(parts))
     assert reply.status == 413
     assert reply.body["error"]["code"] == "request_too_large"
@@ -397,7 +397,7 @@ async def test_item11_commas_inside_strings_do_not_count_as_values(
     """The cheap pre-count only bounds the real one: a long text full of commas is accepted."""
     api, _ = db_api
     conversation = await api.create_conversation()
-    body = {"items": [user_message("," * (_app.MAX_JSON_VALUES * 2))]}
+    body = {"items": [user_message("," * (_body.MAX_JSON_VALUES * 2))]}
     reply = await api.call("POST", f"/conversations/{conversation['id']}/items", json_body=body)
     assert reply.status == 200, reply.body
 
@@ -407,16 +407,16 @@ async def test_item11_large_bodies_are_decoded_and_validated_off_the_event_loop(
 ) -> None:
     """Bodies of OFF_LOOP_BYTES or more are parsed and validated on a worker thread."""
     threads: list[str] = []
-    decode = _app._decode_json
+    decode = _body._decode_json
 
     def spy(*args: Any) -> Any:
         threads.append(threading.current_thread().name)
         return decode(*args)
 
-    monkeypatch.setattr(_app, "_decode_json", spy)
+    monkeypatch.setattr(_body, "_decode_json", spy)
     loop_thread = threading.current_thread().name
     conversation = await api.create_conversation()  # small: decoded on the loop
-    big = {"items": [user_message("y" * _app.OFF_LOOP_BYTES)]}
+    big = {"items": [user_message("y" * _body.OFF_LOOP_BYTES)]}
     reply = await api.call("POST", f"/conversations/{conversation['id']}/items", json_body=big)
     assert reply.status == 200
     assert threads[0] == loop_thread
@@ -622,7 +622,7 @@ async def test_item11_listing_large_items_costs_about_their_size_in_memory(
     api, _ = db_api
     conversation = await api.create_conversation()
     path = f"/conversations/{conversation['id']}/items"
-    parts = _app.MAX_JSON_VALUES // 3 - 100
+    parts = _body.MAX_JSON_VALUES // 3 - 100
     for _ in range(3):
         reply = await api.call("POST", path, json_body=_parts_body(parts))
         assert reply.status == 200

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from emulator_support import API, user_message
-
 from conversations_sdk.emulator import Emulator
+from tests._support.emulator_api import API, user_message
 
 
 async def test_replay_returns_the_stored_response_and_creates_nothing(api: API) -> None:

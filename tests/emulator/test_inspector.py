@@ -18,7 +18,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from inspector_support import (
+
+from conversations_sdk import AsyncClient
+from conversations_sdk.cli._cli_progress import Progress
+from conversations_sdk.cli._cli_transfer import TransferState, export_conversation, scan_export
+from conversations_sdk.emulator import Emulator, Faults
+from tests._support.inspector import (
     EVIL,
     Page,
     assert_nothing_injected,
@@ -27,12 +32,7 @@ from inspector_support import (
     insert_raw_item,
     post_json,
 )
-from serve_process import ServedEmulator
-
-from conversations_sdk import AsyncClient
-from conversations_sdk.cli._cli_progress import Progress
-from conversations_sdk.cli._cli_transfer import TransferState, export_conversation, scan_export
-from conversations_sdk.emulator import Emulator, Faults
+from tests._support.serve_process import ServedEmulator
 
 KEY = "sk-inspector-canary-93c1"
 CSP = "default-src 'none'; style-src 'self'"

@@ -21,10 +21,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from inspector_support import EVIL, Dom, assert_nothing_injected, insert_raw_item
 
 from conversations_sdk import Client
 from conversations_sdk.emulator import ThreadedEmulator
+from tests._support.inspector import EVIL, Dom, assert_nothing_injected, insert_raw_item
 
 pytestmark = pytest.mark.slow
 

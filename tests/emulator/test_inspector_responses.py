@@ -10,9 +10,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from inspector_support import EVIL, Page, assert_nothing_injected, fetch, post_json
 
 from conversations_sdk.emulator import Emulator
+from tests._support.inspector import EVIL, Page, assert_nothing_injected, fetch, post_json
 
 CSP = "default-src 'none'; style-src 'self'"
 KEY = "sk-inspector-responses-canary-51aa"

@@ -12,10 +12,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from emulator_support import API, Reply
-from spec_validation import load_full_spec, validate_response, validate_schema
 
 from conversations_sdk.emulator import Emulator, Script, ScriptError
+from tests._support.emulator_api import API, Reply
+from tests._support.spec_validation import load_full_spec, validate_response, validate_schema
 
 RESPONSES = "/responses"
 ONE = "/responses/{response_id}"

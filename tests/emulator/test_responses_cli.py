@@ -14,7 +14,8 @@ import urllib.request
 
 import aiohttp
 import pytest
-from serve_process import ServedEmulator
+
+from tests._support.serve_process import ServedEmulator
 
 
 def _create(base_url: str, body: object) -> tuple[int, dict]:

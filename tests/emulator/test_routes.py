@@ -6,7 +6,8 @@ import re
 import time
 
 import pytest
-from emulator_support import API, user_message
+
+from tests._support.emulator_api import API, user_message
 
 ITEMS = "/conversations/{conversation_id}/items"
 ITEM = "/conversations/{conversation_id}/items/{item_id}"

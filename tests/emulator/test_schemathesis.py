@@ -44,9 +44,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from referencing.jsonschema import DRAFT202012  # noqa: E402
 from schemathesis.checks import negative_data_rejection, status_code_conformance  # noqa: E402
 from schemathesis.core import NOT_SET  # noqa: E402
-from spec_validation import ROOT, load_full_spec, validate_schema  # noqa: E402
 
 from conversations_sdk.emulator import ThreadedEmulator  # noqa: E402
+from tests._support.spec_validation import ROOT, load_full_spec, validate_schema  # noqa: E402
 
 KEY = "sk-schemathesis"
 MAX_EXAMPLES = int(os.environ.get("EMULATOR_SCHEMATHESIS_EXAMPLES", "25"))

@@ -6,9 +6,9 @@ import json
 
 import aiohttp
 import pytest
-from emulator_support import API
 
 from conversations_sdk.emulator import Emulator
+from tests._support.emulator_api import API
 
 KEY = "sk-emulator-canary-5f2d"
 

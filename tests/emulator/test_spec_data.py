@@ -7,8 +7,9 @@ import json
 from typing import Any, cast
 
 import aiohttp
-from inspector_support import every_kind_of_item
-from spec_validation import ROOT, load_full_spec
+
+from tests._support.inspector import every_kind_of_item
+from tests._support.spec_validation import ROOT, load_full_spec
 
 
 def test_bundled_json_matches_the_yaml_spec() -> None:
@@ -27,7 +28,7 @@ def test_bundled_json_matches_the_yaml_spec() -> None:
 
 def test_the_emulator_loads_its_bundled_spec() -> None:
     """The emulator reads the spec as package data, not from the repository."""
-    from conversations_sdk.emulator._app import load_spec as emulator_spec
+    from conversations_sdk.emulator._schema import load_spec as emulator_spec
 
     assert emulator_spec()["paths"].keys() == load_full_spec()["paths"].keys()
 
@@ -50,7 +51,7 @@ async def test_every_emulator_shares_one_parsed_spec_and_none_changes_it() -> No
     """The spec is parsed once per process (emulator starts stay fast), and serving conversations,
     items and responses leaves it exactly as the file says; a list default is handed out as a copy."""
     from conversations_sdk.emulator import Emulator
-    from conversations_sdk.emulator._app import _minimal, load_spec
+    from conversations_sdk.emulator._schema import _minimal, load_spec
 
     assert load_spec() is load_spec()
     async with Emulator() as emulator, aiohttp.ClientSession() as http:

@@ -11,8 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from conversations_sdk import AsyncClient, RetryPolicy
+from tests._support.fault_server import FaultServer, assert_no_leaked_connections
 from tests.conftest import API_KEY
-from tests.faults.fault_server import FaultServer, assert_no_leaked_connections
 
 
 @pytest.fixture

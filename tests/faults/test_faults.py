@@ -20,8 +20,7 @@ from conversations_sdk import (
     RateLimitError,
     RetryPolicy,
 )
-from tests.conftest import API_KEY
-from tests.faults.fault_server import (
+from tests._support.fault_server import (
     CONV,
     FaultServer,
     assert_no_leaked_connections,
@@ -32,6 +31,7 @@ from tests.faults.fault_server import (
     status,
     truncated,
 )
+from tests.conftest import API_KEY
 
 
 async def test_reset_connections_are_retried_with_one_key(

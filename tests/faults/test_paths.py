@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conversations_sdk import AsyncClient, InvalidRequestError, RetryPolicy
+from tests._support.fault_server import FaultServer, ok
 from tests.conftest import API_KEY
-from tests.faults.fault_server import FaultServer, ok
 
 MESSAGE = {
     "type": "message",

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.support import FigureRecorder, Figures
+from tests._support.reliability import FigureRecorder, Figures
 
 
 @pytest.fixture(scope="session")

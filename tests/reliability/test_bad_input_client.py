@@ -16,8 +16,8 @@ from typing import Any
 
 from conversations_sdk import AsyncClient, Client, InvalidRequestError
 from conversations_sdk._blocking import Pager
+from tests._support.reliability import FigureRecorder, live_emulator
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, live_emulator
 
 MSG = {"role": "user", "content": "hi"}
 BadCall = Callable[[Any], Any]

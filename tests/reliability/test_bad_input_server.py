@@ -17,11 +17,11 @@ from typing import Any
 
 import attrs
 import jsonschema
-from spec_validation import validate_schema
 
 from conversations_sdk import AsyncClient
+from tests._support.reliability import FigureRecorder, live_emulator
+from tests._support.spec_validation import validate_schema
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, live_emulator
 
 CONV = "/v1/conversations"
 

@@ -27,8 +27,7 @@ from conversations_sdk import (
     RetryPolicy,
 )
 from conversations_sdk.emulator import Faults
-from tests.conftest import API_KEY
-from tests.reliability.support import (
+from tests._support.reliability import (
     FigureRecorder,
     LiveEmulator,
     MixedFaults,
@@ -37,6 +36,7 @@ from tests.reliability.support import (
     live_emulator,
     text_of,
 )
+from tests.conftest import API_KEY
 
 FAULT_RATE = 0.30
 #: The read timeout the stalls outlast; short so that a stalled attempt costs little wall time.

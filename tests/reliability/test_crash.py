@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conversations_sdk import APIConnectionError, AsyncClient, NotFoundError
+from tests._support.reliability import FigureRecorder, count, id_of, text_of
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, count, id_of, text_of
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

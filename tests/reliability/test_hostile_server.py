@@ -32,8 +32,8 @@ from conversations_sdk import (
     ResponseValidationError,
     RetryPolicy,
 )
+from tests._support.reliability import FigureRecorder, count
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, count
 
 CAP = 1 << 20  # the client's max_response_size in this test
 BOMB_SIZE = count(512, 32) << 20  # what the bombs inflate to (building one takes seconds)

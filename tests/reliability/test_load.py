@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from conversations_sdk import AsyncClient, Client
+from tests._support.reliability import FigureRecorder, count, live_emulator, text_of
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, count, live_emulator, text_of
 
 COROUTINES = 256
 THREADS = 32

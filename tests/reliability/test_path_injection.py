@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conversations_sdk import AsyncClient, InvalidRequestError, NotFoundError, RetryPolicy
+from tests._support.reliability import FigureRecorder, count
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, count
 
 MSG = {"role": "user", "content": "x"}
 NOT_FOUND = {

@@ -26,9 +26,9 @@ from aiohttp.test_utils import TestServer
 
 from conversations_sdk import AsyncClient, Client, ConversationsError, RetryPolicy
 from conversations_sdk.emulator import Faults
+from tests._support.fault_server import FaultServer, ok, raw, reset, stall, status, truncated
+from tests._support.reliability import FigureRecorder, MixedFaults, live_emulator
 from tests.conftest import API_KEY
-from tests.faults.fault_server import FaultServer, ok, raw, reset, stall, status, truncated
-from tests.reliability.support import FigureRecorder, MixedFaults, live_emulator
 from tests.reliability.test_hostile_server import GARBAGE, Hostile
 
 #: The whole key, and a distinctive part of it (a truncated key is still a leak).
@@ -104,7 +104,7 @@ class Scanner:
 
 @pytest.fixture
 async def server() -> AsyncIterator[FaultServer]:
-    """A scripted loopback server (tests/faults/fault_server.py) for one test."""
+    """A scripted loopback server (tests/_support/fault_server.py) for one test."""
     fault = FaultServer()
 
     @web.middleware

@@ -12,8 +12,8 @@ import pytest
 
 from conversations_sdk import AsyncClient, Client, InternalServerError, RetryPolicy
 from conversations_sdk.emulator import Faults
+from tests._support.reliability import FigureRecorder, MixedFaults, count, live_emulator
 from tests.conftest import API_KEY
-from tests.reliability.support import FigureRecorder, MixedFaults, count, live_emulator
 
 # retry_after=0: the server asks for no delay, so the storm runs at full speed, as storms do.
 ALWAYS_503 = [Faults(mode="503", retry_after=0.0)]

@@ -46,7 +46,7 @@ from conversations_sdk.models import (
     Message,
 )
 from conversations_sdk.testing import MockRequest, MockResponse, MockTransport
-from tests._aioresponses_shim import MockAPI
+from tests._support.aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
 
 CONV = {"id": "conv_1", "object": "conversation", "created_at": 1741900000, "metadata": {"a": "b"}}

@@ -19,7 +19,6 @@ import attrs
 import cattrs
 import pytest
 from hypothesis import HealthCheck, given, settings
-from spec_instances import RENAMES, instances_of, is_object_schema, operation_closure
 
 from conversations_sdk import ResponseValidationError
 from conversations_sdk import models as m
@@ -32,6 +31,7 @@ from conversations_sdk._converter import (
     structure_response,
 )
 from conversations_sdk.models._base import _Model
+from tests._support.spec_instances import RENAMES, instances_of, is_object_schema, operation_closure
 
 PAYLOADS = pathlib.Path(__file__).resolve().parents[1] / "payloads"
 FAST = make_converter()

@@ -13,17 +13,17 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spec_instances import (
+
+from conversations_sdk import models
+from conversations_sdk._converter import make_converter
+from conversations_sdk.models import UnknownContent, UnknownItem, UnknownObject
+from tests._support.spec_instances import (
     RENAMES,
     components,
     instances_of,
     is_object_schema,
     operation_closure,
 )
-
-from conversations_sdk import models
-from conversations_sdk._converter import make_converter
-from conversations_sdk.models import UnknownContent, UnknownItem, UnknownObject
 
 CONVERTER = make_converter()
 # A few examples per schema keep the whole file at seconds; CI runs it on four Pythons.

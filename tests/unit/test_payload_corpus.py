@@ -11,11 +11,11 @@ import pathlib
 from typing import Any
 
 import pytest
-from spec_instances import components
-from spec_validation import validate_schema
 
 from conversations_sdk import models as m
 from conversations_sdk._converter import make_converter
+from tests._support.spec_instances import components
+from tests._support.spec_validation import validate_schema
 
 PAYLOADS = pathlib.Path(__file__).resolve().parents[1] / "payloads"
 CONVERTER = make_converter()

@@ -27,7 +27,7 @@ import pytest
 from conversations_sdk import AsyncClient, Client, ResponseValidationError, RetryPolicy
 from conversations_sdk import models as m
 from conversations_sdk._converter import CONVERTER
-from tests._aioresponses_shim import MockAPI
+from tests._support.aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
 
 CONV: dict[str, Any] = {

@@ -1,8 +1,7 @@
 """Shared helpers of the emulator's tests: a raw HTTP client that checks every response.
 
 These tests talk HTTP with aiohttp directly (not through the SDK), so they pin the server's
-behaviour independently of the client. A uniquely named module (not ``conftest``), so importing it
-from a test can never pick up another folder's conftest.
+behaviour independently of the client.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from typing import Any
 import aiohttp
 import attrs
 from multidict import CIMultiDict
-from spec_validation import validate_response, validate_schema
+
+from tests._support.spec_validation import validate_response, validate_schema
 
 
 @attrs.frozen

@@ -1,6 +1,6 @@
 """Helpers of the inspector's tests: fetch a page, parse its HTML, seed conversations of every kind.
 
-A uniquely named module (not ``conftest``), imported by the page tests and the browser test.
+Imported by the page tests, the browser test and the spec-data test (every kind of item).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ import functools
 from typing import Any
 
 from hypothesis import strategies as st
-from spec_validation import load_spec
+
+from tests._support.spec_validation import load_spec
 
 # Spec schema name -> model class name, where they differ (see scripts/generate_models.py).
 RENAMES = {

@@ -1,8 +1,8 @@
 """Shared by the contract tests and their conftest: the handle of a running Prism, and a recording
 proxy in front of it.
 
-A plain module (imported as ``contract_support``: pytest puts this folder on ``sys.path``) rather
-than a package, so its name cannot collide with the repository's ``contract/`` npm folder.
+Imported as ``tests._support.contract``: the full name keeps it apart from the repository's
+``contract/`` npm folder.
 
 Why a proxy: Prism validates what the spec declares and silently ignores the rest. An undeclared
 query parameter (``foo=1``, or a misspelt ``include``) gets a 200, and a body key the user never
@@ -34,7 +34,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 #: Request header carrying a test's own tag for one call, so concurrent calls can be told apart.
 CALL_TAG = "x-contract-call"
 #: operation id -> (responses checked, Prism answers discarded, bodies also checked by
-#: tests/spec_validation.py), for the closing summary.
+#: tests/_support/spec_validation.py), for the closing summary.
 DYNAMIC_STATS: dict[str, tuple[int, int, int]] = {}
 # Not forwarded: they describe one hop, and aiohttp sets its own.
 _HOP_HEADERS = frozenset(

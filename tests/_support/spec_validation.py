@@ -2,7 +2,7 @@
 
 Shared by the emulator, end-to-end and contract tests::
 
-    from spec_validation import validate_response, validate_schema
+    from tests._support.spec_validation import validate_response, validate_schema
 
     validate_response("POST", "/conversations", 200, body)
     validate_schema("ErrorResponse", body)
@@ -34,7 +34,7 @@ import referencing
 import yaml
 from referencing.jsonschema import DRAFT202012
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "spec" / "conversations.openapi.yaml"
 RESPONSES_SPEC_PATH = ROOT / "spec" / "responses.openapi.yaml"
 _BASE_URI = "urn:conversations-spec"
