@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ._resources.conversations import AsyncConversations
     from ._resources.items import AsyncItems
     from ._retry import RetryPolicy
+    from ._seam import AsyncTransport, TransportRequest, TransportResponse
     from ._streaming import (
         AsyncResponseContextManager,
         AsyncStreamedResponse,
@@ -65,6 +66,7 @@ _LAZY: dict[str, str] = {
     "AsyncPager": "._pagination",
     "AsyncResponseContextManager": "._streaming",
     "AsyncStreamedResponse": "._streaming",
+    "AsyncTransport": "._seam",
     "AuthenticationError": "._errors",
     "BadRequestError": "._errors",
     "Client": "._blocking",
@@ -89,6 +91,8 @@ _LAZY: dict[str, str] = {
     "RetryPolicy": "._retry",
     "StreamAlreadyConsumed": "._streaming",
     "StreamedResponse": "._blocking",
+    "TransportRequest": "._seam",
+    "TransportResponse": "._seam",
     "UnclosedClientWarning": "._errors",
     "UnprocessableEntityError": "._errors",
 }
@@ -105,6 +109,7 @@ __all__ = [
     "AsyncPager",
     "AsyncResponseContextManager",
     "AsyncStreamedResponse",
+    "AsyncTransport",
     "AuthenticationError",
     "BadRequestError",
     "Client",
@@ -128,6 +133,8 @@ __all__ = [
     "RetryPolicy",
     "StreamAlreadyConsumed",
     "StreamedResponse",
+    "TransportRequest",
+    "TransportResponse",
     "UnclosedClientWarning",
     "UnprocessableEntityError",
     "__version__",

@@ -1049,6 +1049,8 @@ class Client:
             limits); called once, on this client's own loop thread, at the first request. The
             session it returns is this client's and is closed with it.
         http_client: Not supported (the official SDK's httpx client): raises, naming what to use.
+        transport: Any :class:`AsyncTransport` (such as ``conversations_sdk.testing.MockTransport``)
+            to send requests through instead of aiohttp; called on this client's loop thread.
 
     Raises:
         InvalidRequestError: A setting is out of range, or ``session`` was given.

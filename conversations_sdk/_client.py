@@ -39,6 +39,7 @@ from ._errors import (
 from ._logging import logger, setup_logging
 from ._params import NOT_GIVEN, NotGiven
 from ._retry import RetryBudget, RetryPolicy
+from ._seam import AsyncTransport, UserTransport
 from ._transport import Transport, is_retryable_connection_error
 from ._wire import (
     IDEMPOTENCY_HEADER,
@@ -164,7 +165,9 @@ def _decode_and_cast(
     return cast(decode_json(response.body, request_id=request_id), request_id, strict)
 
 
-def _warn_unclosed(transport: Transport, name: str, created_at: tuple[str, int, str]) -> None:
+def _warn_unclosed(
+    transport: Transport | UserTransport, name: str, created_at: tuple[str, int, str]
+) -> None:
     if transport.has_open_owned_session:
         # Closed first: should the warning be turned into an error (-W error), nothing leaks.
         transport.close_abandoned()
@@ -287,6 +290,11 @@ class AsyncClient:
             client owns that session and closes it.
         http_client: Not supported (the official SDK's httpx client): raises, naming ``session``
             and ``session_factory``.
+        transport: Any :class:`AsyncTransport` to send requests through instead of aiohttp, such
+            as :class:`conversations_sdk.testing.MockTransport` in tests. Retries, errors, size
+            cap and parsing work as over sockets; if it has an ``async sleep(seconds)`` method,
+            the waits between retries go through it. Never closed by the client; copies share
+            it. Exclusive with ``session`` and ``session_factory``.
 
     Raises:
         InvalidRequestError: A setting is out of range, or ``http_client`` was given.
@@ -310,6 +318,7 @@ class AsyncClient:
         strict: bool = False,
         session_factory: Callable[[], aiohttp.ClientSession] | None = None,
         http_client: None = None,
+        transport: AsyncTransport | None = None,
     ) -> None:
         # The key leaves this frame's locals first: renderers of traceback locals (capture_locals,
         # rich, error trackers) would show it for any error raised below, e.g. a bad timeout.
@@ -329,6 +338,12 @@ class AsyncClient:
                 "pass either `session` or `session_factory`, not both",
                 param="session_factory",
                 limit="exclusive with session",
+            )
+        if transport is not None and (session is not None or session_factory is not None):
+            raise InvalidRequestError(
+                "pass either `transport` or `session`/`session_factory`, not both",
+                param="transport",
+                limit="exclusive with session and session_factory",
             )
         if given_key.value is not None and not (
             isinstance(given_key.value, str) or callable(given_key.value)
@@ -378,11 +393,15 @@ class AsyncClient:
             strict=bool(strict),
         )
         self._budget = RetryBudget(self._options.retry.budget, self._options.retry.budget_refill)
-        self._transport = Transport(
-            session,
-            connection_limit=connection_limit,
-            max_response_size=max_response_size,
-            session_factory=session_factory,
+        self._transport: Transport | UserTransport = (
+            Transport(
+                session,
+                connection_limit=connection_limit,
+                max_response_size=max_response_size,
+                session_factory=session_factory,
+            )
+            if transport is None
+            else UserTransport(transport, max_response_size=max_response_size)
         )
         # A callable api_key: called before each attempt (see _authorize).
         key = self._options.api_key
@@ -401,8 +420,9 @@ class AsyncClient:
         self._overridden: frozenset[str] = frozenset(
             name.lower() for name in self._options.default_headers
         )
-        # Tests replace this to record the delays the policy chose, without waiting for them.
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # The waits between attempts; a custom transport may supply its own (MockTransport records
+        # them instead of waiting), chosen here once so that the call path never looks.
+        self._sleep: Callable[[float], Awaitable[None]] = getattr(transport, "sleep", asyncio.sleep)
         # A finalizer, not __del__: it keeps the transport (and so the session) reachable, so the
         # garbage collector cannot finalize aiohttp's session in the same pass as this client
         # and print its raw "Unclosed client session" dump before our own warning closes it.
@@ -508,10 +528,18 @@ class AsyncClient:
             kwargs["default_query"] = dict(set_default_query)
         own_session = overrides.get("session")
         kwargs["session"] = own_session
+        inherited = self._transport if isinstance(self._transport, UserTransport) else None
+        if inherited is not None and own_session is None and kwargs.get("transport") is None:
+            # A caller's transport is shared like the pool (the size cap may differ).
+            kwargs["transport"] = inherited.inner
         copy = type(self)(**kwargs)
         copy._public_name = self._public_name
         copy._sleep = self._sleep
-        if own_session is None:
+        if (
+            own_session is None
+            and kwargs.get("transport") is None
+            and isinstance(self._transport, Transport)
+        ):
             copy._transport = Transport(
                 None,
                 connection_limit=self._options.connection_limit,

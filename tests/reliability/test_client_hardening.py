@@ -33,7 +33,7 @@ from conversations_sdk import (
 )
 from conversations_sdk._wire import retry_after_seconds
 from conversations_sdk.emulator import Emulator, emulated_client
-from tests._support.aioresponses_shim import MockAPI
+from conversations_sdk.testing import MockResponse, MockTransport
 from tests.conftest import API_KEY, BASE_URL
 
 PASSWORD = "hunter2-SECRET"
@@ -119,22 +119,20 @@ CONV_URL = BASE_URL + "/conversations/conv_1"
         "-5",
     ],
 )
-async def test_unusable_retry_after_falls_back_to_backoff(mock_api: MockAPI, value: str) -> None:
+async def test_unusable_retry_after_falls_back_to_backoff(value: str) -> None:
     """A 429 whose Retry-After cannot be honoured is retried after the policy's own backoff."""
-    mock_api.get(CONV_URL, status=429, headers={"Retry-After": value})
-    mock_api.get(CONV_URL, payload=CONV)
-    waits: list[float] = []
-
-    async def record(delay: float) -> None:
-        waits.append(delay)
-
+    answers = [MockResponse(429, headers={"Retry-After": value}), MockResponse(200, json=CONV)]
+    # MockTransport records the waits the client chose instead of sleeping them.
+    transport = MockTransport(lambda request: answers.pop(0))
     async with AsyncClient(
-        api_key=API_KEY, base_url=BASE_URL, retry=RetryPolicy(jitter=0.0, initial_backoff=0.25)
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        retry=RetryPolicy(jitter=0.0, initial_backoff=0.25),
+        transport=transport,
     ) as client:
-        client._sleep = record
         conversation = await client.conversations.retrieve("conv_1")
     assert conversation.id == "conv_1"
-    assert waits == [0.25]
+    assert transport.delays == [0.25]
 
 
 @settings(max_examples=300, deadline=None)

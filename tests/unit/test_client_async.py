@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import pickle
-from collections.abc import Awaitable, Callable
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -45,6 +45,7 @@ from conversations_sdk.models import (
     ConversationItemList,
     Message,
 )
+from conversations_sdk.testing import MockRequest, MockResponse, MockTransport
 from tests._support.aioresponses_shim import MockAPI
 from tests.conftest import API_KEY, BASE_URL
 
@@ -76,6 +77,66 @@ def calls(mock: MockAPI, method: str, url: str) -> list[Any]:
 def all_calls(mock: MockAPI) -> list[Any]:
     """Every recorded request, whatever its URL."""
     return [call for recorded in mock.requests.values() for call in recorded]
+
+
+# --- a MockTransport answering by method and URL (tests not about the aiohttp layer) -----------
+
+
+class Routes:
+    """Canned answers by (method, URL), served through a MockTransport that records every request.
+
+    ``add`` queues answers for one method and URL (the query compared decoded and sorted, as
+    aioresponses does); each attempt takes the next one, and with ``repeat=True`` the last stays.
+    An unexpected request fails the test.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[tuple[str, str], list[MockResponse]] = {}
+        self.repeat: set[tuple[str, str]] = set()
+        self.transport = MockTransport(self.handle)
+
+    @staticmethod
+    def _key(method: str, url: str) -> tuple[str, str]:
+        split = urllib.parse.urlsplit(url)
+        query = urllib.parse.urlencode(sorted(urllib.parse.parse_qsl(split.query)))
+        return method, split._replace(query=query).geturl()
+
+    def add(self, method: str, url: str, *answers: MockResponse, repeat: bool = False) -> None:
+        key = self._key(method, url)
+        self.answers.setdefault(key, []).extend(answers)
+        if repeat:
+            self.repeat.add(key)
+
+    def handle(self, request: MockRequest) -> MockResponse:
+        key = self._key(request.method, request.url)
+        queued = self.answers.get(key)
+        if not queued:
+            raise AssertionError(f"unexpected request {request.method} {request.url}")
+        return queued[0] if key in self.repeat and len(queued) == 1 else queued.pop(0)
+
+    def sent(self, method: str | None = None, url: str | None = None) -> list[MockRequest]:
+        wanted = None if method is None or url is None else self._key(method, url)
+        return [
+            r
+            for r in self.transport.requests
+            if (method is None or r.method == method)
+            and (wanted is None or self._key(r.method, r.url) == wanted)
+        ]
+
+
+@pytest.fixture
+def api() -> Routes:
+    """Canned API answers, through a MockTransport."""
+    return Routes()
+
+
+@pytest.fixture
+async def mclient(api: Routes) -> AsyncIterator[AsyncClient]:
+    """An AsyncClient over ``api``'s MockTransport, with zero backoff; closed after the test."""
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, retry=RetryPolicy.no_backoff(), transport=api.transport
+    ) as c:
+        yield c
 
 
 # --- every method sends exactly the documented request ----------------------------------------
@@ -189,8 +250,8 @@ METHOD_CASES = [
 
 @pytest.mark.parametrize(("call", "method", "path", "body", "payload", "cls"), METHOD_CASES)
 async def test_method_sends_exact_request(
-    client: AsyncClient,
-    mock_api: MockAPI,
+    api: Routes,
+    mclient: AsyncClient,
     call: Call,
     method: str,
     path: str,
@@ -200,25 +261,32 @@ async def test_method_sends_exact_request(
 ) -> None:
     """Each operation sends its method, URL, query, JSON body and headers, and parses the answer."""
     url = BASE_URL + path
-    mock_api.add(url, method, payload=payload, headers={"x-request-id": "req_1"})
-    result = await call(client)
+    api.add(method, url, MockResponse(200, json=payload, headers={"x-request-id": "req_1"}))
+    result = await call(mclient)
     assert isinstance(result, cls)
-    (sent,) = calls(mock_api, method, url)
-    headers = sent.kwargs["headers"]
+    (sent,) = api.sent(method, url)
+    headers = sent.headers
     assert headers["Authorization"] == f"Bearer {API_KEY}"
     assert headers["Accept"] == "application/json"
     assert headers["User-Agent"].startswith("conversations-sdk/")
-    assert sent.kwargs["allow_redirects"] is False
     if body is None:
-        assert sent.kwargs["data"] is None
+        assert sent.content == b""
         assert "Content-Type" not in headers
     else:
-        assert json.loads(sent.kwargs["data"]) == body
+        assert sent.json() == body
         assert headers["Content-Type"] == "application/json"
     if method in ("POST", "DELETE"):
         assert headers["Idempotency-Key"].startswith("conversations-sdk-")
     else:
         assert "Idempotency-Key" not in headers
+
+
+async def test_redirects_are_not_followed(client: AsyncClient, mock_api: MockAPI) -> None:
+    """aiohttp is told not to follow redirects: a 3xx is the caller's to see (an APIStatusError)."""
+    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
+    await client.conversations.retrieve("conv_1")
+    (sent,) = all_calls(mock_api)
+    assert sent.kwargs["allow_redirects"] is False
 
 
 async def test_path_ids_are_encoded_on_the_wire(client: AsyncClient, mock_api: MockAPI) -> None:
@@ -230,50 +298,51 @@ async def test_path_ids_are_encoded_on_the_wire(client: AsyncClient, mock_api: M
     assert key[1].query_string == ""
 
 
-async def test_extra_headers_query_and_body(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_extra_headers_query_and_body(api: Routes, mclient: AsyncClient) -> None:
     """extra_* arguments add to (and override) the request the method builds."""
     url = BASE_URL + "/conversations?trace=1"
-    mock_api.post(url, payload=CONV)
-    await client.conversations.create(
+    api.add("POST", url, MockResponse(200, json=CONV))
+    await mclient.conversations.create(
         metadata={"a": "b"},
         extra_headers={"X-Custom": "yes", "Idempotency-Key": "mine"},
         extra_query={"trace": "1"},
         extra_body={"metadata": {"c": "d"}, "future_field": 1},
     )
-    (sent,) = calls(mock_api, "POST", url)
-    assert sent.kwargs["headers"]["X-Custom"] == "yes"
-    assert sent.kwargs["headers"]["Idempotency-Key"] == "mine"
-    assert json.loads(sent.kwargs["data"]) == {"metadata": {"c": "d"}, "future_field": 1}
+    (sent,) = api.sent("POST", url)
+    assert sent.headers["X-Custom"] == "yes"
+    assert sent.headers["Idempotency-Key"] == "mine"
+    assert sent.json() == {"metadata": {"c": "d"}, "future_field": 1}
 
 
-async def test_model_input_items_are_unstructured(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_model_input_items_are_unstructured(api: Routes, mclient: AsyncClient) -> None:
     """Typed input models are sent as the same JSON as the equivalent dicts."""
     from conversations_sdk.models import EasyInputMessage
 
     url = BASE_URL + "/conversations/conv_1/items"
-    mock_api.post(url, payload=ITEM_LIST)
-    await client.conversations.items.create(
+    api.add("POST", url, MockResponse(200, json=ITEM_LIST))
+    await mclient.conversations.items.create(
         "conv_1", items=[EasyInputMessage(role="user", content="Hello!")]
     )
-    (sent,) = calls(mock_api, "POST", url)
-    sent_items = json.loads(sent.kwargs["data"])["items"]
+    (sent,) = api.sent("POST", url)
+    sent_items = sent.json()["items"]
     assert sent_items[0]["role"] == "user"
     assert sent_items[0]["content"] == "Hello!"
 
 
-async def test_default_headers_org_and_project(mock_api: MockAPI) -> None:
+async def test_default_headers_org_and_project(api: Routes) -> None:
     """organization, project and default_headers are sent on every request."""
-    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
+    api.add("GET", BASE_URL + "/conversations/conv_1", MockResponse(200, json=CONV))
     async with AsyncClient(
         api_key=API_KEY,
         base_url=BASE_URL,
         organization="org_1",
         project="proj_1",
         default_headers={"X-App": "demo"},
+        transport=api.transport,
     ) as c:
         await c.conversations.retrieve("conv_1")
-    (sent,) = all_calls(mock_api)
-    headers = sent.kwargs["headers"]
+    (sent,) = api.sent()
+    headers = sent.headers
     assert (headers["OpenAI-Organization"], headers["OpenAI-Project"], headers["X-App"]) == (
         "org_1",
         "proj_1",
@@ -281,20 +350,20 @@ async def test_default_headers_org_and_project(mock_api: MockAPI) -> None:
     )
 
 
-async def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, mock_api: MockAPI) -> None:
+async def test_environment_fallbacks(monkeypatch: pytest.MonkeyPatch, api: Routes) -> None:
     """OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are honoured."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-env")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/env/")
     monkeypatch.setenv("OPENAI_ORG_ID", "org_env")
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_env")
-    mock_api.get("http://127.0.0.1:9/env/conversations/conv_1", payload=CONV)
-    async with AsyncClient() as c:
+    api.add("GET", "http://127.0.0.1:9/env/conversations/conv_1", MockResponse(200, json=CONV))
+    async with AsyncClient(transport=api.transport) as c:
         assert c.base_url == "http://127.0.0.1:9/env"
         await c.conversations.retrieve("conv_1")
-    (sent,) = all_calls(mock_api)
-    assert sent.kwargs["headers"]["Authorization"] == "Bearer sk-env"
-    assert sent.kwargs["headers"]["OpenAI-Organization"] == "org_env"
-    assert sent.kwargs["headers"]["OpenAI-Project"] == "proj_env"
+    (sent,) = api.sent()
+    assert sent.headers["Authorization"] == "Bearer sk-env"
+    assert sent.headers["OpenAI-Organization"] == "org_env"
+    assert sent.headers["OpenAI-Project"] == "proj_env"
 
 
 def test_default_base_url() -> None:
@@ -302,12 +371,12 @@ def test_default_base_url() -> None:
     assert AsyncClient(api_key="k").base_url == "https://api.openai.com/v1"
 
 
-async def test_missing_key_fails_at_first_request(mock_api: MockAPI) -> None:
+async def test_missing_key_fails_at_first_request(api: Routes) -> None:
     """No key is a clear error naming OPENAI_API_KEY, raised before anything is sent."""
-    async with AsyncClient(base_url=BASE_URL) as c:
+    async with AsyncClient(base_url=BASE_URL, transport=api.transport) as c:
         with pytest.raises(InvalidRequestError, match="OPENAI_API_KEY"):
             await c.conversations.retrieve("conv_1")
-    assert not all_calls(mock_api)
+    assert not api.sent()
 
 
 # --- bad input never reaches the wire -----------------------------------------------------------
@@ -353,19 +422,19 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("call", "param"), BAD_INPUT)
 async def test_bad_input_is_refused_before_sending(
-    client: AsyncClient, mock_api: MockAPI, call: Callable[[AsyncClient], Any], param: str
+    api: Routes, mclient: AsyncClient, call: Callable[[AsyncClient], Any], param: str
 ) -> None:
     """Invalid arguments raise InvalidRequestError naming the parameter; no request is made."""
 
     async def run() -> None:
-        result = call(client)  # items.list raises on call: it returns a pager, not a coroutine
+        result = call(mclient)  # items.list raises on call: it returns a pager, not a coroutine
         if asyncio.iscoroutine(result):
             await result
 
     with pytest.raises(InvalidRequestError) as info:
         await run()
     assert info.value.param == param
-    assert not all_calls(mock_api)
+    assert not api.sent()
 
 
 # --- statuses and errors ------------------------------------------------------------------------
@@ -387,44 +456,46 @@ async def test_bad_input_is_refused_before_sending(
     ],
 )
 async def test_status_raises_its_class(
-    client: AsyncClient, mock_api: MockAPI, status: int, cls: type[APIStatusError]
+    api: Routes, mclient: AsyncClient, status: int, cls: type[APIStatusError]
 ) -> None:
     """A non-2xx status raises its class with status, request id and the API's error fields."""
     body = {"error": {"message": "nope", "type": "t", "param": "p", "code": "c"}}
-    mock_api.get(
-        BASE_URL + "/conversations/conv_1",
-        status=status,
-        payload=body,
-        headers={"x-request-id": "req_9", "Location": "http://127.0.0.1:9/elsewhere"},
+    headers = {"x-request-id": "req_9", "Location": "http://127.0.0.1:9/elsewhere"}
+    api.add(
+        "GET", BASE_URL + "/conversations/conv_1", MockResponse(status, json=body, headers=headers)
     )
     with pytest.raises(cls) as info:
-        await client.conversations.retrieve("conv_1", max_retries=0)
+        await mclient.conversations.retrieve("conv_1", max_retries=0)
     error = info.value
     assert type(error) is cls
     assert (error.status_code, error.request_id, error.message) == (status, "req_9", "nope")
     assert (error.type, error.param, error.code, error.body) == ("t", "p", "c", body)
-    assert len(all_calls(mock_api)) == 1
+    assert len(api.sent()) == 1
 
 
 async def test_invalid_success_body_is_a_validation_error(
-    client: AsyncClient, mock_api: MockAPI
+    api: Routes, mclient: AsyncClient
 ) -> None:
     """Strict: a 200 whose body is not a conversation raises ResponseValidationError with the
     request id."""
-    mock_api.get(
-        BASE_URL + "/conversations/conv_1", payload={"id": 5}, headers={"x-request-id": "req_v"}
+    api.add(
+        "GET",
+        BASE_URL + "/conversations/conv_1",
+        MockResponse(200, json={"id": 5}, headers={"x-request-id": "req_v"}),
     )
     with pytest.raises(ResponseValidationError) as info:
-        await client.conversations.retrieve("conv_1", strict=True)
+        await mclient.conversations.retrieve("conv_1", strict=True)
     assert info.value.request_id == "req_v"
 
 
-async def test_raw_response_and_request_id(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_raw_response_and_request_id(api: Routes, mclient: AsyncClient) -> None:
     """with_raw_response gives status, headers, request id and the parsed object."""
-    mock_api.get(
-        BASE_URL + "/conversations/conv_1", payload=CONV, headers={"x-request-id": "req_r"}
+    api.add(
+        "GET",
+        BASE_URL + "/conversations/conv_1",
+        MockResponse(200, json=CONV, headers={"x-request-id": "req_r"}),
     )
-    raw = await client.conversations.with_raw_response.retrieve("conv_1")
+    raw = await mclient.conversations.with_raw_response.retrieve("conv_1")
     assert isinstance(raw, RawResponse)
     assert (raw.status_code, raw.request_id, raw.retries_taken) == (200, "req_r", 0)
     assert raw.headers["X-Request-ID"] == "req_r"
@@ -432,21 +503,25 @@ async def test_raw_response_and_request_id(client: AsyncClient, mock_api: MockAP
     assert raw.parsed.id == "conv_1"
 
 
-async def test_raw_response_everywhere(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_raw_response_everywhere(api: Routes, mclient: AsyncClient) -> None:
     """Every method has a raw twin, through the resource and through the client."""
-    mock_api.get(
-        BASE_URL + "/conversations/c/items", payload=ITEM_LIST, headers={"x-request-id": "r1"}
+    api.add(
+        "GET",
+        BASE_URL + "/conversations/c/items",
+        MockResponse(200, json=ITEM_LIST, headers={"x-request-id": "r1"}),
     )
-    mock_api.delete(
-        BASE_URL + "/conversations/c/items/m", payload=CONV, headers={"x-request-id": "r2"}
+    api.add(
+        "DELETE",
+        BASE_URL + "/conversations/c/items/m",
+        MockResponse(200, json=CONV, headers={"x-request-id": "r2"}),
     )
-    page = await client.with_raw_response.conversations.items.list("c")
+    page = await mclient.with_raw_response.conversations.items.list("c")
     assert page.request_id == "r1"
     # As in the official SDK, a raw list parses to the page object (data and the page helpers).
     assert isinstance(page.parsed, AsyncPager)
     assert [item.id for item in page.parse().data] == ["msg_1"]
     assert page.parse().has_next_page() is False
-    deleted = await client.conversations.items.with_raw_response.delete("m", conversation_id="c")
+    deleted = await mclient.conversations.items.with_raw_response.delete("m", conversation_id="c")
     assert deleted.request_id == "r2"
     assert isinstance(deleted.parsed, Conversation)
 
@@ -454,40 +529,39 @@ async def test_raw_response_everywhere(client: AsyncClient, mock_api: MockAPI) -
 # --- retries ------------------------------------------------------------------------------------
 
 
-async def test_retries_reuse_the_idempotency_key(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_retries_reuse_the_idempotency_key(api: Routes, mclient: AsyncClient) -> None:
     """Two 503s then a 200: three attempts, one idempotency key, the result returned."""
     url = BASE_URL + "/conversations"
-    mock_api.post(url, status=503, payload=ERROR_BODY)
-    mock_api.post(url, status=503, payload=ERROR_BODY)
-    mock_api.post(url, payload=CONV, headers={"x-request-id": "req_ok"})
-    raw = await client.conversations.with_raw_response.create(metadata={"a": "b"})
+    api.add(
+        "POST",
+        url,
+        MockResponse(503, json=ERROR_BODY),
+        MockResponse(503, json=ERROR_BODY),
+        MockResponse(200, json=CONV, headers={"x-request-id": "req_ok"}),
+    )
+    raw = await mclient.conversations.with_raw_response.create(metadata={"a": "b"})
     assert raw.retries_taken == 2
-    sent = calls(mock_api, "POST", url)
+    sent = api.sent("POST", url)
     assert len(sent) == 3
-    keys = {c.kwargs["headers"]["Idempotency-Key"] for c in sent}
-    assert len(keys) == 1
-    assert {c.kwargs["data"] for c in sent} == {sent[0].kwargs["data"]}
+    assert len({c.headers["Idempotency-Key"] for c in sent}) == 1
+    assert {c.content for c in sent} == {sent[0].content}
 
 
-async def test_caller_idempotency_key_is_used(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_caller_idempotency_key_is_used(api: Routes, mclient: AsyncClient) -> None:
     """An explicit idempotency_key is sent on every attempt."""
     url = BASE_URL + "/conversations/c/items/m"
-    mock_api.delete(url, status=500)
-    mock_api.delete(url, payload=CONV)
-    await client.conversations.items.delete("m", conversation_id="c", idempotency_key="key-1")
-    assert [c.kwargs["headers"]["Idempotency-Key"] for c in calls(mock_api, "DELETE", url)] == [
-        "key-1",
-        "key-1",
-    ]
+    api.add("DELETE", url, MockResponse(500), MockResponse(200, json=CONV))
+    await mclient.conversations.items.delete("m", conversation_id="c", idempotency_key="key-1")
+    assert [c.headers["Idempotency-Key"] for c in api.sent("DELETE", url)] == ["key-1", "key-1"]
 
 
-async def test_each_call_gets_its_own_key(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_each_call_gets_its_own_key(api: Routes, mclient: AsyncClient) -> None:
     """Two separate calls never share an idempotency key."""
     url = BASE_URL + "/conversations"
-    mock_api.post(url, payload=CONV, repeat=True)
-    await client.conversations.create()
-    await client.conversations.create()
-    keys = [c.kwargs["headers"]["Idempotency-Key"] for c in calls(mock_api, "POST", url)]
+    api.add("POST", url, MockResponse(200, json=CONV), repeat=True)
+    await mclient.conversations.create()
+    await mclient.conversations.create()
+    keys = [c.headers["Idempotency-Key"] for c in api.sent("POST", url)]
     assert len(set(keys)) == 2
 
 
@@ -508,29 +582,33 @@ async def test_each_call_gets_its_own_key(client: AsyncClient, mock_api: MockAPI
     ],
 )
 async def test_retry_rules(
-    client: AsyncClient, mock_api: MockAPI, status: int, headers: dict[str, str], attempts: int
+    api: Routes, mclient: AsyncClient, status: int, headers: dict[str, str], attempts: int
 ) -> None:
     """The documented statuses are retried max_retries (2) times; the others are not."""
     url = BASE_URL + "/conversations/conv_1"
-    mock_api.get(url, status=status, payload=ERROR_BODY, headers=headers, repeat=True)
+    api.add("GET", url, MockResponse(status, json=ERROR_BODY, headers=headers), repeat=True)
     with pytest.raises(APIStatusError):
-        await client.conversations.retrieve("conv_1")
-    assert len(calls(mock_api, "GET", url)) == attempts
+        await mclient.conversations.retrieve("conv_1")
+    assert len(api.sent("GET", url)) == attempts
 
 
-async def test_per_call_and_client_max_retries(mock_api: MockAPI) -> None:
+async def test_per_call_and_client_max_retries(api: Routes) -> None:
     """max_retries on the call overrides the client's, in both directions."""
     url = BASE_URL + "/conversations/conv_1"
-    mock_api.get(url, status=500, repeat=True)
+    api.add("GET", url, MockResponse(500), repeat=True)
     async with AsyncClient(
-        api_key=API_KEY, base_url=BASE_URL, max_retries=0, retry=RetryPolicy.no_backoff()
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        max_retries=0,
+        retry=RetryPolicy.no_backoff(),
+        transport=api.transport,
     ) as c:
         with pytest.raises(InternalServerError):
             await c.conversations.retrieve("conv_1")
-        assert len(calls(mock_api, "GET", url)) == 1
+        assert len(api.sent("GET", url)) == 1
         with pytest.raises(InternalServerError):
             await c.conversations.retrieve("conv_1", max_retries=1)
-        assert len(calls(mock_api, "GET", url)) == 3
+        assert len(api.sent("GET", url)) == 3
 
 
 async def test_connection_errors_are_retried_and_chained(
@@ -625,49 +703,56 @@ async def test_response_error_is_never_chained(client: AsyncClient, mock_api: Mo
     assert API_KEY not in repr(info.value) + str(info.value)
 
 
-async def test_server_delays_are_honoured(mock_api: MockAPI) -> None:
+async def test_server_delays_are_honoured(api: Routes) -> None:
     """retry-after-ms and Retry-After set the wait; without them the backoff doubles."""
     url = BASE_URL + "/conversations/conv_1"
-    mock_api.get(url, status=429, headers={"retry-after-ms": "1200"})
-    mock_api.get(url, status=429, headers={"Retry-After": "3"})
-    mock_api.get(url, status=503)
-    mock_api.get(url, status=503)
-    mock_api.get(url, payload=CONV)
-    waits: list[float] = []
-
-    async def record(delay: float) -> None:
-        waits.append(delay)
-
+    api.add(
+        "GET",
+        url,
+        MockResponse(429, headers={"retry-after-ms": "1200"}),
+        MockResponse(429, headers={"Retry-After": "3"}),
+        MockResponse(503),
+        MockResponse(503),
+        MockResponse(200, json=CONV),
+    )
     async with AsyncClient(
-        api_key=API_KEY, base_url=BASE_URL, max_retries=4, retry=RetryPolicy(jitter=0.0)
+        api_key=API_KEY,
+        base_url=BASE_URL,
+        max_retries=4,
+        retry=RetryPolicy(jitter=0.0),
+        transport=api.transport,
     ) as c:
-        c._sleep = record
         await c.conversations.retrieve("conv_1")
-    assert waits == [1.2, 3.0, 2.0, 4.0]
+    # MockTransport records the waits the client chose instead of sleeping them.
+    assert api.transport.delays == [1.2, 3.0, 2.0, 4.0]
 
 
-async def test_retry_budget_prevents_storms(mock_api: MockAPI) -> None:
+async def test_retry_budget_prevents_storms(api: Routes) -> None:
     """Against a server failing everything, 1,000 concurrent calls make at most 1,100 attempts."""
     url = BASE_URL + "/conversations/conv_1"
-    mock_api.get(url, status=503, repeat=True)
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, retry=RetryPolicy.no_backoff()) as c:
+    api.add("GET", url, MockResponse(503), repeat=True)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, retry=RetryPolicy.no_backoff(), transport=api.transport
+    ) as c:
         results = await asyncio.gather(
             *(c.conversations.retrieve("conv_1") for _ in range(1000)), return_exceptions=True
         )
     assert all(isinstance(r, InternalServerError) for r in results)
-    assert 1000 < len(calls(mock_api, "GET", url)) <= 1100
+    assert 1000 < len(api.sent("GET", url)) <= 1100
 
 
-async def test_budget_can_be_disabled(mock_api: MockAPI) -> None:
+async def test_budget_can_be_disabled(api: Routes) -> None:
     """RetryPolicy(budget=None) retries every call fully."""
     url = BASE_URL + "/conversations/conv_1"
-    mock_api.get(url, status=503, repeat=True)
+    api.add("GET", url, MockResponse(503), repeat=True)
     policy = RetryPolicy(initial_backoff=0, max_backoff=0, max_retry_after=0, budget=None)
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, retry=policy) as c:
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, retry=policy, transport=api.transport
+    ) as c:
         for _ in range(10):
             with pytest.raises(InternalServerError):
                 await c.conversations.retrieve("conv_1")
-    assert len(calls(mock_api, "GET", url)) == 30
+    assert len(api.sent("GET", url)) == 30
 
 
 async def test_per_call_timeout_reaches_aiohttp(client: AsyncClient, mock_api: MockAPI) -> None:
@@ -687,9 +772,9 @@ async def test_per_call_timeout_reaches_aiohttp(client: AsyncClient, mock_api: M
 # --- lifecycle ----------------------------------------------------------------------------------
 
 
-async def test_closed_client_refuses_calls(mock_api: MockAPI) -> None:
+async def test_closed_client_refuses_calls(api: Routes) -> None:
     """After aclose() every call raises ClientClosedError (also a RuntimeError); close twice is fine."""
-    c = AsyncClient(api_key=API_KEY, base_url=BASE_URL)
+    c = AsyncClient(api_key=API_KEY, base_url=BASE_URL, transport=api.transport)
     await c.aclose()
     await c.aclose()
     assert c.is_closed
@@ -698,7 +783,7 @@ async def test_closed_client_refuses_calls(mock_api: MockAPI) -> None:
     with pytest.raises(RuntimeError):
         async with c:
             pass
-    assert not all_calls(mock_api)
+    assert not api.sent()
 
 
 async def test_one_session_reused_and_closed(client: AsyncClient, mock_api: MockAPI) -> None:
@@ -861,35 +946,39 @@ def test_client_used_from_a_second_loop_fails_clearly(mock_api: MockAPI) -> None
     ],
 )
 async def test_header_injection_is_refused(
-    mock_api: MockAPI, api_key: str, extra: dict[str, Any] | None, param: str
+    api: Routes, api_key: str, extra: dict[str, Any] | None, param: str
 ) -> None:
     """Header values with CR/LF/NUL (or not strings) are refused, without echoing the value."""
-    async with AsyncClient(api_key=api_key, base_url=BASE_URL) as c:
+    async with AsyncClient(api_key=api_key, base_url=BASE_URL, transport=api.transport) as c:
         with pytest.raises(InvalidRequestError) as info:
             await c.conversations.retrieve("conv_1", extra_headers=extra)
     assert info.value.param == param
     assert API_KEY not in str(info.value) + repr(info.value)
-    assert not all_calls(mock_api)
+    assert not api.sent()
 
 
-async def test_caller_idempotency_key_with_crlf_is_refused(mock_api: MockAPI) -> None:
+async def test_caller_idempotency_key_with_crlf_is_refused(api: Routes) -> None:
     """A caller's Idempotency-Key holding CR/LF is refused before anything is sent."""
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL) as c:
+    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, transport=api.transport) as c:
         with pytest.raises(InvalidRequestError) as info:
             await c.conversations.create(idempotency_key="key\r\nX-Evil: 1")
     assert info.value.param == "headers['Idempotency-Key']"
-    assert not all_calls(mock_api)
+    assert not api.sent()
 
 
 async def test_log_records_name_the_call_not_its_content(
-    client: AsyncClient, mock_api: MockAPI, caplog: pytest.LogCaptureFixture
+    api: Routes, mclient: AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Logs carry method, path, status, elapsed, attempt and request id, never bodies."""
     caplog.set_level(logging.DEBUG, logger="conversations_sdk")
     url = BASE_URL + "/conversations"
-    mock_api.post(url, status=503, headers={"x-request-id": "req_bad"})
-    mock_api.post(url, payload=CONV, headers={"x-request-id": "req_ok"})
-    await client.conversations.create(metadata={"secret-ish": "Hello body"})
+    api.add(
+        "POST",
+        url,
+        MockResponse(503, headers={"x-request-id": "req_bad"}),
+        MockResponse(200, json=CONV, headers={"x-request-id": "req_ok"}),
+    )
+    await mclient.conversations.create(metadata={"secret-ish": "Hello body"})
     messages = [r.getMessage() for r in caplog.records if r.name == "conversations_sdk"]
     assert any(
         m.startswith("POST /conversations 503 (") and "attempt 1, request_id=req_bad" in m
@@ -901,12 +990,14 @@ async def test_log_records_name_the_call_not_its_content(
     assert "conv_1" not in caplog.text
 
 
-async def test_returned_models_carry_the_request_id(client: AsyncClient, mock_api: MockAPI) -> None:
+async def test_returned_models_carry_the_request_id(api: Routes, mclient: AsyncClient) -> None:
     """Every returned object exposes the response's x-request-id as request_id."""
-    mock_api.get(
-        BASE_URL + "/conversations/conv_1", payload=CONV, headers={"x-request-id": "req_m"}
+    api.add(
+        "GET",
+        BASE_URL + "/conversations/conv_1",
+        MockResponse(200, json=CONV, headers={"x-request-id": "req_m"}),
     )
-    conversation = await client.conversations.retrieve("conv_1")
+    conversation = await mclient.conversations.retrieve("conv_1")
     assert conversation.request_id == "req_m"
 
 

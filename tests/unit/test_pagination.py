@@ -9,7 +9,7 @@ import pytest
 
 from conversations_sdk import AsyncClient, AsyncPager, ResponseValidationError
 from conversations_sdk.models import ConversationItemList
-from tests._support.aioresponses_shim import MockAPI
+from conversations_sdk.testing import MockRequest, MockResponse, MockTransport
 from tests.conftest import BASE_URL
 
 
@@ -124,9 +124,7 @@ async def test_memory_stays_flat_over_100k_items() -> None:
     assert peak < 1_000_000, peak
 
 
-async def test_items_list_is_lazy_and_walks_over_http(
-    client: AsyncClient, mock_api: MockAPI
-) -> None:
+async def test_items_list_is_lazy_and_walks_over_http() -> None:
     """items.list sends nothing until used, then requests after=<last_id> with the same filters."""
     message = {"type": "message", "id": "", "status": "completed", "role": "user", "content": []}
 
@@ -139,15 +137,22 @@ async def test_items_list_is_lazy_and_walks_over_http(
             "has_more": has_more,
         }
 
-    url = BASE_URL + "/conversations/conv_1/items"
-    pager = client.conversations.items.list("conv_1", limit=2, order="asc")
-    assert not mock_api.requests
-    mock_api.get(url + "?limit=2&order=asc", payload=body(["m1", "m2"], True))
-    mock_api.get(url + "?after=m2&limit=2&order=asc", payload=body(["m3"], False))
-    ids = [item.id async for item in pager]
+    def handler(request: MockRequest) -> MockResponse:
+        assert request.path == "/v1/conversations/conv_1/items"
+        if "after" not in request.params:
+            return MockResponse(200, json=body(["m1", "m2"], True))
+        return MockResponse(200, json=body(["m3"], False))
+
+    transport = MockTransport(handler)
+    async with AsyncClient(api_key="sk-test", base_url=BASE_URL, transport=transport) as client:
+        pager = client.conversations.items.list("conv_1", limit=2, order="asc")
+        assert not transport.requests
+        ids = [item.id async for item in pager]
     assert ids == ["m1", "m2", "m3"]
-    queries = sorted(key[1].query_string for key in mock_api.requests)
-    assert queries == ["after=m2&limit=2&order=asc", "limit=2&order=asc"]
+    assert [r.params for r in transport.requests] == [
+        {"limit": "2", "order": "asc"},
+        {"after": "m2", "limit": "2", "order": "asc"},
+    ]
 
 
 async def test_concurrent_awaits_fetch_the_first_page_once() -> None:

@@ -27,7 +27,7 @@ import pytest
 from conversations_sdk import AsyncClient, Client, ResponseValidationError, RetryPolicy
 from conversations_sdk import models as m
 from conversations_sdk._converter import CONVERTER
-from tests._support.aioresponses_shim import MockAPI
+from conversations_sdk.testing import MockRequest, MockResponse, MockTransport
 from tests.conftest import API_KEY, BASE_URL
 
 CONV: dict[str, Any] = {
@@ -519,13 +519,44 @@ _PATHS = {
 }
 
 
-def mock(mock_api: MockAPI, case: Case, times: int = 1) -> None:
+class Answers:
+    """Canned answers served through a MockTransport, each used once, in the order added.
+
+    ``add``/``get`` take a URL string or a compiled pattern matched against the whole URL.
+    """
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, object, MockResponse]] = []
+        self.transport = MockTransport(self.handle)
+
+    def add(self, url: object, method: str, *, status: int = 200, body: bytes = b"") -> None:
+        self.queued.append((method, url, MockResponse(status, content=body)))
+
+    def get(self, url: object, *, status: int = 200, body: bytes = b"") -> None:
+        self.add(url, "GET", status=status, body=body)
+
+    def handle(self, request: MockRequest) -> MockResponse:
+        for index, (method, url, answer) in enumerate(self.queued):
+            matched = url.match(request.url) if isinstance(url, re.Pattern) else url == request.url
+            if method == request.method and matched:
+                del self.queued[index]
+                return answer
+        raise AssertionError(f"unexpected request {request.method} {request.url}")
+
+
+@pytest.fixture
+def api() -> Answers:
+    """Canned answers for this test's clients (pass ``transport=api.transport``)."""
+    return Answers()
+
+
+def mock(api: Answers, case: Case, times: int = 1) -> None:
     method, url = _PATHS[case.op]
     for _ in range(times):
         if case.body is NO_BODY:
-            mock_api.add(url, method, status=204, body=b"")
+            api.add(url, method, status=204, body=b"")
         else:
-            mock_api.add(url, method, status=case.status, body=json.dumps(case.body).encode())
+            api.add(url, method, status=case.status, body=json.dumps(case.body).encode())
 
 
 async def call_async(client: AsyncClient, op: str, **kwargs: Any) -> Any:
@@ -591,34 +622,38 @@ def check_result(case: Case, result: Any) -> None:
 
 
 @pytest.fixture
-def blocking_client(mock_api: MockAPI) -> Iterator[Client]:
-    with Client(api_key=API_KEY, base_url=BASE_URL, retry=RetryPolicy.no_backoff()) as client:
+def blocking_client(api: Answers) -> Iterator[Client]:
+    with Client(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, retry=RetryPolicy.no_backoff()
+    ) as client:
         yield client
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-async def test_async_reads_what_was_sent(case: Case, mock_api: MockAPI) -> None:
+async def test_async_reads_what_was_sent(case: Case, api: Answers) -> None:
     """The async client returns the answer, unaltered, with the deviation recorded."""
-    mock(mock_api, case)
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    mock(api, case)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         result = await call_async(client, case.op)
     check_result(case, result)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_blocking_reads_what_was_sent(
-    case: Case, mock_api: MockAPI, blocking_client: Client
-) -> None:
+def test_blocking_reads_what_was_sent(case: Case, api: Answers, blocking_client: Client) -> None:
     """The blocking client returns the very same thing."""
-    mock(mock_api, case)
+    mock(api, case)
     check_result(case, call_blocking(blocking_client, case.op))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-async def test_strict_raises(case: Case, mock_api: MockAPI) -> None:
+async def test_strict_raises(case: Case, api: Answers) -> None:
     """strict=True per call and on the client raises, naming the paths (spec-valid: accepted)."""
-    mock(mock_api, case, times=2)
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    mock(api, case, times=2)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         if case.spec_valid:
             check_result(case, await call_async(client, case.op, strict=True))
         else:
@@ -627,7 +662,7 @@ async def test_strict_raises(case: Case, mock_api: MockAPI) -> None:
             for path in case.issues:
                 assert path.split("[")[0] in str(info.value) or path == "$"
     async with AsyncClient(
-        api_key=API_KEY, base_url=BASE_URL, max_retries=0, strict=True
+        api_key=API_KEY, base_url=BASE_URL, max_retries=0, strict=True, transport=api.transport
     ) as strict_client:
         assert strict_client.strict
         if case.spec_valid:
@@ -638,10 +673,12 @@ async def test_strict_raises(case: Case, mock_api: MockAPI) -> None:
 
 
 @pytest.mark.parametrize("case", CASES[::7], ids=lambda c: c.id)
-def test_blocking_strict_raises(case: Case, mock_api: MockAPI) -> None:
+def test_blocking_strict_raises(case: Case, api: Answers) -> None:
     """The blocking client takes strict= too, per client and per call."""
-    mock(mock_api, case, times=2)
-    with Client(api_key=API_KEY, base_url=BASE_URL, max_retries=0, strict=True) as client:
+    mock(api, case, times=2)
+    with Client(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0, strict=True
+    ) as client:
         assert client.strict
         if case.spec_valid:
             check_result(case, call_blocking(client, case.op))
@@ -660,12 +697,14 @@ NO_CONTENT_CASES = ["conversations.delete", "items.delete"]
 @pytest.mark.parametrize("op", NO_CONTENT_CASES)
 @pytest.mark.parametrize("strict", [False, True])
 async def test_a_204_delete_is_success(
-    op: str, strict: bool, mock_api: MockAPI, blocking_client: Client
+    op: str, strict: bool, api: Answers, blocking_client: Client
 ) -> None:
     """A delete answered 204 without a body succeeds, strict or not, and says it had no body."""
     case = Case(op, op, NO_BODY, ("$",), lambda _: None)
-    mock(mock_api, case, times=2)
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    mock(api, case, times=2)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         results = [await call_async(client, op, strict=strict)]
     results.append(call_blocking(blocking_client, op, strict=strict))
     for result in results:
@@ -682,10 +721,12 @@ async def test_a_204_delete_is_success(
             assert CONVERTER.unstructure(result) == {"id": "conv_1", "object": "conversation"}
 
 
-async def test_a_204_elsewhere_is_still_an_error(mock_api: MockAPI) -> None:
+async def test_a_204_elsewhere_is_still_an_error(api: Answers) -> None:
     """Only a delete may answer without a body: a retrieve with no body raises."""
-    mock_api.get(BASE_URL + "/conversations/conv_1", status=204, body=b"")
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    api.get(BASE_URL + "/conversations/conv_1", status=204, body=b"")
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         with pytest.raises(ResponseValidationError, match="no body"):
             await client.conversations.retrieve("conv_1")
 
@@ -695,20 +736,24 @@ async def test_a_204_elsewhere_is_still_an_error(mock_api: MockAPI) -> None:
     [b"", b"null", b"[]", b'"conversation"', b"<html>", b"42"],
     ids=["empty", "null", "array", "string", "html", "number"],
 )
-async def test_bodies_without_an_object_still_raise(body: bytes, mock_api: MockAPI) -> None:
+async def test_bodies_without_an_object_still_raise(body: bytes, api: Answers) -> None:
     """A 200 with no JSON object in it is an error even when reading leniently."""
-    mock_api.get(BASE_URL + "/conversations/conv_1", status=200, body=body)
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    api.get(BASE_URL + "/conversations/conv_1", status=200, body=body)
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         with pytest.raises(ResponseValidationError):
             await client.conversations.retrieve("conv_1")
 
 
-async def test_error_bodies_stay_typed_errors(mock_api: MockAPI) -> None:
+async def test_error_bodies_stay_typed_errors(api: Answers) -> None:
     """An error answer with an off-spec body is still the status's typed error."""
     from conversations_sdk import NotFoundError
 
-    mock_api.get(BASE_URL + "/conversations/conv_1", status=404, body=b'{"error": "gone"}')
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    api.get(BASE_URL + "/conversations/conv_1", status=404, body=b'{"error": "gone"}')
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         with pytest.raises(NotFoundError):
             await client.conversations.retrieve("conv_1")
 
@@ -733,26 +778,28 @@ PAGINATION_CASES = [
 
 @pytest.mark.parametrize(("pages", "message"), PAGINATION_CASES)
 async def test_pagination_that_cannot_continue_raises(
-    pages: list[dict[str, Any]], message: str, mock_api: MockAPI, blocking_client: Client
+    pages: list[dict[str, Any]], message: str, api: Answers, blocking_client: Client
 ) -> None:
     """Walking stops with an error rather than looping, guessing, or skipping history."""
     for body in pages * 2:
-        mock_api.get(LIST_URL, body=json.dumps(body).encode())
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+        api.get(LIST_URL, body=json.dumps(body).encode())
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         with pytest.raises(ResponseValidationError, match=message):
             _ = [item async for item in client.conversations.items.list("conv_1")]
     with pytest.raises(ResponseValidationError, match=message):
         _ = list(blocking_client.conversations.items.list("conv_1"))
 
 
-async def test_a_page_without_has_more_ends_the_walk(
-    mock_api: MockAPI, blocking_client: Client
-) -> None:
+async def test_a_page_without_has_more_ends_the_walk(api: Answers, blocking_client: Client) -> None:
     """Read leniently, a missing has_more ends the walk after its items; the page records it."""
     body = changed(page(USER), has_more=...)
     for _ in range(2):
-        mock_api.get(LIST_URL, body=json.dumps(body).encode())
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+        api.get(LIST_URL, body=json.dumps(body).encode())
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         pages = [p async for p in client.conversations.items.list("conv_1").pages()]
     assert [p.has_more for p in pages] == [None]
     assert [i.path for i in pages[0].validation_issues] == ["$.has_more"]
@@ -764,16 +811,18 @@ async def test_a_page_without_has_more_ends_the_walk(
 
 
 async def test_one_warning_per_kind_without_values(
-    mock_api: MockAPI, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    api: Answers, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each (model, field, kind) is logged once per process, and no value sent is ever logged."""
     monkeypatch.setattr("conversations_sdk._converter._tolerant._warned", set())
     secret = "s3cret-VALUE-in-a-wrong-field"
     body = page(changed(USER, id=[secret]), changed(USER, id=[secret]), changed(USER, status=None))
     for _ in range(3):
-        mock_api.get(LIST_URL, body=json.dumps(body).encode())
+        api.get(LIST_URL, body=json.dumps(body).encode())
     caplog.set_level(logging.WARNING, logger="conversations_sdk")
-    async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, max_retries=0) as client:
+    async with AsyncClient(
+        api_key=API_KEY, base_url=BASE_URL, transport=api.transport, max_retries=0
+    ) as client:
         for _ in range(3):
             result = await client.conversations.items.list("conv_1")
             assert len(result.validation_issues) == 3
