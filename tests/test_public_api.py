@@ -74,7 +74,8 @@ def _exported_classes() -> list[tuple[str, type[Any]]]:
         module = importlib.import_module(module_name)
         for name in module.__all__:
             value = getattr(module, name)
-            if isinstance(value, type):
+            # A parametrised alias (``Callable[[X], Y]``) passes isinstance(..., type) on 3.10.
+            if isinstance(value, type) and not isinstance(value, types.GenericAlias):
                 found.append((f"{module_name}.{name}", value))
     return found
 
