@@ -267,14 +267,25 @@ class AsyncPager(Generic[_T]):
         """Yield this page, then each following page, as page objects (fetched lazily).
 
         Raises:
-            ResponseValidationError: A page says ``has_more`` but its cursor is missing or did not
-                advance.
+            ResponseValidationError: A page says ``has_more`` but its cursor is missing, did not
+                advance, or is one this walk has already seen (a cycle).
         """
         page: AsyncPager[_T] = await self
+        # Every cursor of this walk, as pages() keeps them: cycling cursors must not loop forever.
+        seen: set[str | None] = {self._after}
         while True:
             yield page
             if not page.has_next_page():
                 return
+            following = page.last_id
+            if following and following in seen:
+                raise ResponseValidationError(
+                    f"The API reported more items but returned cursor {following!r}, already "
+                    "seen in this walk; stopping instead of looping",
+                    body={"has_more": page.has_more, "last_id": following},
+                    request_id=page.request_id,
+                )
+            seen.add(following)
             page = await page.get_next_page()
 
     def __iter__(self) -> NoReturn:

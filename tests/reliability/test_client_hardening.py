@@ -234,6 +234,31 @@ async def test_a_cursor_cycle_is_a_typed_error(cycle: list[str]) -> None:
     assert [r.get("after") for r in server.requests] == [None, *cycle[:distinct]]
 
 
+async def test_a_cursor_cycle_ends_iter_pages_too() -> None:
+    """Page by page (the official SDK's iter_pages()) remembers every cursor as the item walk does."""
+    cycle = ["A", "B", "A"]
+    pages: dict[str | None, dict[str, Any] | bytes] = {
+        None: _page(["m0"], has_more=True, last_id=cycle[0])
+    }
+    for current, following in itertools.pairwise(cycle):
+        pages[current] = _page([f"m{current}"], has_more=True, last_id=following)
+    server = PageServer(pages)
+    firsts: list[str] = []
+    async with (
+        server as base_url,
+        AsyncClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client,
+    ):
+
+        async def walk() -> None:
+            async for page in client.conversations.items.list("conv_1").iter_pages():
+                firsts.append(page.first_id)
+
+        with pytest.raises(ResponseValidationError, match="already seen"):
+            await walk()
+    assert firsts == ["m0", "mA", "mB"]
+    assert [r.get("after") for r in server.requests] == [None, "A", "B"]
+
+
 def test_a_cursor_cycle_ends_the_blocking_pager_too() -> None:
     """The blocking Pager walks the same async pager: the same error, not an endless loop."""
     pages: dict[str | None, dict[str, Any] | bytes] = {
