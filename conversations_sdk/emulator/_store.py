@@ -358,20 +358,10 @@ class Transaction:
         self, conversation_id: str, *, after_seq: int | None, limit: int, ascending: bool
     ) -> tuple[list[JSONObject], bool]:
         """Return up to ``limit`` items after the cursor, and whether more follow."""
-        op, direction = (">", "ASC") if ascending else ("<", "DESC")
-        params: list[object] = [conversation_id]
-        cursor_clause = ""
-        if after_seq is not None:
-            cursor_clause = f" AND seq {op} ?"
-            params.append(after_seq)
-        params.append(limit + 1)
-        # Both fragments come from the fixed pairs above, never from the request.
-        sql = (
-            "SELECT body FROM items WHERE conversation_id = ?"  # noqa: S608
-            f"{cursor_clause} ORDER BY seq {direction} LIMIT ?"
+        rows, more = self._page_rows(
+            "items", "conversation_id", conversation_id, after_seq, limit, ascending
         )
-        rows = self._conn.execute(sql, params).fetchall()
-        return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+        return [json.loads(body) for _, body in rows], more
 
     # --- reads for the inspector (the emulator's read-only web page) ---------------------------
     # Only what the API itself shows: conversations and items, never the idempotency records.
@@ -562,20 +552,10 @@ class Transaction:
         self, response_id: str, *, after_seq: int | None, limit: int, ascending: bool
     ) -> tuple[list[JSONObject], bool]:
         """Return up to ``limit`` input items of a response after the cursor, and whether more follow."""
-        op, direction = (">", "ASC") if ascending else ("<", "DESC")
-        params: list[object] = [response_id]
-        cursor_clause = ""
-        if after_seq is not None:
-            cursor_clause = f" AND seq {op} ?"
-            params.append(after_seq)
-        params.append(limit + 1)
-        # Both fragments come from the fixed pairs above, never from the request.
-        sql = (
-            "SELECT body FROM response_input_items WHERE response_id = ?"  # noqa: S608
-            f"{cursor_clause} ORDER BY seq {direction} LIMIT ?"
+        rows, more = self._page_rows(
+            "response_input_items", "response_id", response_id, after_seq, limit, ascending
         )
-        rows = self._conn.execute(sql, params).fetchall()
-        return [json.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+        return [json.loads(body) for _, body in rows], more
 
     def find_response_item(self, item_id: str) -> JSONObject | None:
         """Return an input or output item of a stored response by id, or ``None``."""
@@ -685,16 +665,32 @@ class Transaction:
         A page of large items is passed through as the text it is stored as, instead of growing
         about tenfold as Python objects (100 items of 6,600 parts: 296 MiB peak instead of 72).
         """
+        return self._page_rows(
+            "items", "conversation_id", conversation_id, after_seq, limit, ascending
+        )
+
+    def _page_rows(
+        self,
+        table: str,
+        owner: str,
+        owner_id: str,
+        after_seq: int | None,
+        limit: int,
+        ascending: bool,
+    ) -> tuple[list[tuple[str, str]], bool]:
+        """One cursor page of ``(id, stored JSON text)`` rows of ``table`` owned by ``owner_id``,
+        and whether more follow. ``table`` and ``owner`` are this module's own constants."""
         op, direction = (">", "ASC") if ascending else ("<", "DESC")
-        params: list[object] = [conversation_id]
+        params: list[object] = [owner_id]
         cursor_clause = ""
         if after_seq is not None:
             cursor_clause = f" AND seq {op} ?"
             params.append(after_seq)
         params.append(limit + 1)
-        # Both fragments come from the fixed pairs above, never from the request.
+        # Every fragment comes from the callers' constants or the fixed pairs above, never from
+        # the request.
         sql = (
-            "SELECT id, body FROM items WHERE conversation_id = ?"  # noqa: S608
+            f"SELECT id, body FROM {table} WHERE {owner} = ?"  # noqa: S608
             f"{cursor_clause} ORDER BY seq {direction} LIMIT ?"
         )
         rows = self._conn.execute(sql, params).fetchall()
