@@ -17,6 +17,9 @@ ROOT = pathlib.Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 PYTHONS = nox.project.python_versions(PYPROJECT)
 IN_CI = bool(os.environ.get("CI"))
+# pytest-xdist workers: one per core. Most tests wait on sockets and subprocesses, so this halves
+# the wall time of the suites run more than once (the matrix); `-- -n 0` runs them in one process.
+WORKERS = ["-n", "auto"]
 
 
 def _expose_pyenv_interpreters() -> None:
@@ -99,6 +102,7 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "-p",
         "no:cacheprovider",
+        *WORKERS,
         *selection,
         *_pytest_args(session),
         env={"COVERAGE_FILE": str(ROOT / f".coverage.{session.python}"), **browser},
@@ -141,7 +145,14 @@ def minimums(session: nox.Session) -> None:
     session.install("--resolution=lowest-direct", ".", "--group", "tests")
     session.run("uv", "pip", "list", external=True)
     session.run(
-        "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/unit", *_pytest_args(session)
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        *WORKERS,
+        "tests/unit",
+        *_pytest_args(session),
     )
 
 
@@ -154,7 +165,14 @@ def docs(session: nox.Session) -> None:
     session.run("sphinx-build", "-W", "-n", "--keep-going", "-b", "html", "docs", str(out / "html"))
     # `python -m`: the repository root must be importable (tests/conftest.py imports `tests.`).
     session.run(
-        "python", "-m", "pytest", "-p", "no:cacheprovider", "tests/docs", *_pytest_args(session)
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        *WORKERS,
+        "tests/docs",
+        *_pytest_args(session),
     )
 
 
