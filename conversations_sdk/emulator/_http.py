@@ -26,9 +26,10 @@ from collections.abc import Awaitable, Callable, Mapping
 import attrs
 from aiohttp import web
 
+from ._db import JSONObject, StorageFull
 from ._faults import FaultInjector, Faults, reset_connection
 from ._schema import ApiSchemas
-from ._store import JSONObject, StorageFull, Store
+from ._store import Store
 
 __all__ = ["APIProblem", "AppConfig", "check_request_origin"]
 

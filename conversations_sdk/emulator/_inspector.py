@@ -61,16 +61,10 @@ from .._transcript import (
     utc_iso,
     utc_text,
 )
+from ._browse import ConversationFilter, ConversationPage, ResponsePage, ResponseSummary
+from ._db import JSONObject
 from ._http import _host_allowed
-from ._store import (
-    ConversationFilter,
-    ConversationPage,
-    JSONObject,
-    ResponsePage,
-    ResponseSummary,
-    Store,
-    Transaction,
-)
+from ._store import Store, Transaction
 
 __all__ = ["INSPECTOR_PREFIX", "SECTIONS", "install_inspector", "is_inspector_path"]
 

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ._body import _is_big
+from ._db import JSONObject
 from ._http import APIProblem, _json_response, _State, _state
-from ._store import IdempotencyKey, JSONObject, Transaction
+from ._store import IdempotencyKey, Transaction
 
 # Spec limits stated in prose (the Metadata schema itself does not encode them).
 METADATA_MAX_PAIRS = 16

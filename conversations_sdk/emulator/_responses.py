@@ -28,6 +28,7 @@ from typing import Any
 from aiohttp import web
 
 from ._body import _read_json, _validate
+from ._db import JSONObject
 from ._http import (
     _APP_KEY_STATE,
     API_PREFIX,
@@ -48,7 +49,7 @@ from ._model import (
 )
 from ._params import _check_include, _check_metadata, _idempotency, _list_params
 from ._schema import _complete, _flatten
-from ._store import JSONObject, Transaction
+from ._store import Transaction
 
 __all__ = ["register_responses"]
 

@@ -17,10 +17,11 @@ import time
 from aiohttp import web
 
 from ._body import _read_body, _read_json
+from ._db import JSONObject
 from ._http import API_PREFIX, APIProblem, _json_response, _not_found, _state
 from ._items import _finish_items, _item_list, _prepare_items, _raw_item_list, new_id
 from ._params import _check_include, _check_metadata, _list_params, _write
-from ._store import JSONObject, Transaction
+from ._store import Transaction
 
 __all__ = ["register_conversations"]
 
