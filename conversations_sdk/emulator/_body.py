@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 
 from aiohttp import web
 
+from ._db import JSONObject
 from ._http import APIProblem, _State, _state
-from ._store import JSONObject
 from ._validate import ValidationProblem
 
 # JSON values (objects, arrays, strings, numbers, literals) in one request body. A full 20-item

@@ -16,6 +16,7 @@ models: the emulator is a second opinion.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import ipaddress
 import json
@@ -26,9 +27,10 @@ from collections.abc import Awaitable, Callable, Mapping
 import attrs
 from aiohttp import web
 
+from ._db import JSONObject, StorageFull
 from ._faults import FaultInjector, Faults, reset_connection
 from ._schema import ApiSchemas
-from ._store import JSONObject, StorageFull, Store
+from ._store import Store
 
 __all__ = ["APIProblem", "AppConfig", "check_request_origin"]
 
@@ -111,6 +113,13 @@ _APP_KEY_STATE = web.AppKey("conversations_emulator_state", _State)
 
 def _state(request: web.Request) -> _State:
     return request.app[_APP_KEY_STATE]
+
+
+async def _pause(state: _State, seconds: float) -> None:
+    """Wait ``seconds`` (a scripted reply's delay), or less when the emulator is shutting down."""
+    if seconds > 0:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(state.closing.wait(), seconds)
 
 
 def _json_response(

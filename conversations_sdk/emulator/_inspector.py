@@ -1,36 +1,38 @@
-"""The emulator's inspector: a read-only web page of the conversations and items it stores.
+"""The emulator's inspector: a read-only web page of the conversations and responses it stores.
 
 ``GET /`` lists conversations (newest first, filtered by id prefix and metadata, paginated) and
 ``GET /inspector/conversations/{id}`` shows one as a chat transcript, with a raw-JSON toggle per
-item and a download in the CLI's export format (JSON Lines). The pages are server-rendered HTML and
-one stylesheet: no JavaScript, nothing loaded from elsewhere. Transcripts come from the renderer
-the notebook display uses (:mod:`conversations_sdk._transcript`), which works on the stored JSON,
-so the emulator still never imports the SDK's models or converter.
+item and a download in the CLI's export format (JSON Lines). ``GET /inspector/responses`` lists
+the stored responses of the Responses API (newest first, with the conversation each one wrote to),
+and ``GET /inspector/responses/{id}`` shows one: its fields, its input and output items as a
+transcript, and its JSON. A conversation's page lists the responses that wrote to it.
+
+This module is the inspector's HTTP side: the gate every inspector request passes, the routes, the
+handlers (each reads the store in one snapshot through :mod:`._browse`), query parsing, and the
+headers of every response. The HTML itself is built by :mod:`._inspector_pages`: server-rendered,
+one stylesheet, no JavaScript, nothing loaded from elsewhere. Neither module imports the SDK's
+models or converter.
 
 This is a page on the user's machine showing text anyone may have written, so:
 
 * only ``GET`` is routed (anything else is 405) and no handler writes to the store;
-* every value is escaped by the renderer or by :func:`escape`, and the Content Security Policy
+* every value is escaped by the page renderer, and the Content Security Policy
   (``default-src 'none'; style-src 'self'`` and friends) would stop a script even if one slipped
   through; pages cannot be framed (``X-Frame-Options: DENY``) nor sniffed as another type;
 * the ``Host`` header is checked exactly as for the API (a DNS-rebinding defence on loopback);
 * when the emulator has an API key, the inspector exists only if asked for, and then wants the key
   as the password of HTTP Basic authentication (compared in constant time, never echoed);
-* it shows what the API shows (conversations and items) and nothing else: not the idempotency
-  records, not the database path.
+* it shows what the API shows (conversations, items, stored responses) and nothing else: not the
+  idempotency records, not the database path.
 
 Inspector requests are answered here without passing through the API's middlewares: they get HTML
 errors instead of the API's JSON ones, and the fault injector never sees them, so looking at a test
 emulator never shifts its seeded faults.
 
-``GET /inspector/responses`` lists the stored responses of the Responses API (newest first, with
-the conversation each one wrote to), and ``GET /inspector/responses/{id}`` shows one: its fields,
-its input and output items as a transcript, and its JSON. A conversation's page lists the
-responses that wrote to it.
-
-Sections: the pages share one layout and a navigation bar built from :data:`SECTIONS`. A new kind
-of stored object becomes a section: a list handler, a detail handler, an entry in
-:data:`SECTIONS` and its routes in :func:`install_inspector`.
+Sections: the pages share one layout and a navigation bar built from
+:data:`._inspector_pages.SECTIONS`. A new kind of stored object becomes a section: a list handler
+and a detail handler here with their routes in :func:`install_inspector`, their pages and an
+entry in ``SECTIONS`` in :mod:`._inspector_pages`.
 """
 
 from __future__ import annotations
@@ -38,55 +40,46 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import html
 import importlib.resources
-import json
 import logging
 import re
 import time
-import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
 
-import attrs
 from aiohttp import web
 
-from .._transcript import (
-    MAX_RAW_CHARS,
-    conversation_html,
-    escape,
-    relative_time,
-    time_html,
-    transcript_html,
-    utc_iso,
-    utc_text,
-)
+from ._browse import ConversationFilter, ConversationPage, ResponsePage
+from ._db import dumps
 from ._http import _host_allowed
-from ._store import (
-    ConversationFilter,
-    ConversationPage,
-    JSONObject,
-    ResponsePage,
-    ResponseSummary,
-    Store,
-    Transaction,
+from ._inspector_pages import (
+    CONVERSATIONS_PATH,
+    INSPECTOR_PREFIX,
+    ITEMS_LIMIT_DEFAULT,
+    ITEMS_LIMIT_MAX,
+    LIST_LIMIT_DEFAULT,
+    LIST_LIMIT_MAX,
+    MAX_PARAM_CHARS,
+    RESPONSES_PATH,
+    SECTIONS,
+    STYLESHEET_PATH,
+    ConversationView,
+    ResponseView,
+    conversation_list_html,
+    conversation_url,
+    conversation_view_html,
+    error_html,
+    layout,
+    response_list_html,
+    response_view_html,
 )
+from ._store import Store, Transaction
 
 __all__ = ["INSPECTOR_PREFIX", "SECTIONS", "install_inspector", "is_inspector_path"]
 
 logger = logging.getLogger("conversations_sdk.emulator")
 
-INSPECTOR_PREFIX = "/inspector"
-STYLESHEET_PATH = INSPECTOR_PREFIX + "/static/inspector.css"
-CONVERSATIONS_PATH = INSPECTOR_PREFIX + "/conversations"
-RESPONSES_PATH = INSPECTOR_PREFIX + "/responses"
-
-LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 50, 500
-ITEMS_LIMIT_DEFAULT, ITEMS_LIMIT_MAX = 100, 1_000
 #: How many of the responses that wrote to a conversation its page lists (then links to them all).
 CONVERSATION_RESPONSES_SHOWN = 10
-#: Longest filter value accepted (a metadata value is at most 512 characters in the API).
-MAX_PARAM_CHARS = 512
 #: Items read per store call while streaming a download.
 EXPORT_CHUNK = 500
 
@@ -110,22 +103,6 @@ BASIC_REALM = 'Basic realm="conversations emulator inspector", charset="UTF-8"'
 _CURSOR = re.compile(r"^(-?\d{1,19})\.(\d{1,19})$")
 _SEQ_CURSOR = re.compile(r"^\d{1,18}$")
 _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
-
-
-@attrs.frozen
-class Section:
-    """One entry of the navigation bar: a kind of stored object with a list page."""
-
-    name: str
-    title: str
-    path: str
-
-
-#: The inspector's sections, in navigation order.
-SECTIONS: tuple[Section, ...] = (
-    Section("conversations", "Conversations", "/"),
-    Section("responses", "Responses", RESPONSES_PATH),
-)
 
 
 def is_inspector_path(path: str) -> bool:
@@ -219,7 +196,7 @@ class _Inspector:
             return page, tx.count_conversations(filters)
 
         page, total = await self.store.read(read)
-        body = _conversation_list_html(
+        body = conversation_list_html(
             page, total, filters, limit, time.time(), paged=before or after
         )
         return _html_page("Conversations", body, section="conversations")
@@ -233,7 +210,7 @@ class _Inspector:
         if after and before:
             raise _BadParam("Give either 'before' or 'after', not both.")
 
-        def read(tx: Transaction) -> _ConversationView | str:
+        def read(tx: Transaction) -> ConversationView | str:
             conversation = tx.get_conversation(conversation_id)
             if conversation is None:
                 return "conversation"
@@ -252,7 +229,7 @@ class _Inspector:
             responses = tx.list_responses(
                 limit=CONVERSATION_RESPONSES_SHOWN, conversation_id=conversation_id
             )
-            return _ConversationView(
+            return ConversationView(
                 conversation,
                 tx.count_items(conversation_id),
                 *page,
@@ -269,14 +246,14 @@ class _Inspector:
                 back=True,
             )
         if isinstance(view, str):
-            link = _conversation_url(conversation_id, {})
+            link = conversation_url(conversation_id, {})
             return _error_page(
                 404,
                 "No such item",
                 f"The item {(after or before)!r} is not in this conversation (any more).",
                 link=(link, "Start from the first item"),
             )
-        body = _conversation_view_html(view, limit, time.time())
+        body = conversation_view_html(view, limit, time.time())
         return _html_page(f"Conversation {conversation_id}", body, section="conversations")
 
     async def responses_page(self, request: web.Request) -> web.Response:
@@ -296,14 +273,14 @@ class _Inspector:
 
         page, total = await self.store.read(read)
         paged = before is not None or after is not None
-        body = _response_list_html(page, total, conversation_id, limit, time.time(), paged=paged)
+        body = response_list_html(page, total, conversation_id, limit, time.time(), paged=paged)
         return _html_page("Responses", body, section="responses")
 
     async def response_page(self, request: web.Request) -> web.Response:
         """GET /inspector/responses/{response_id}: one stored response, its items and its JSON."""
         response_id = request.match_info["response_id"]
 
-        def read(tx: Transaction) -> _ResponseView | None:
+        def read(tx: Transaction) -> ResponseView | None:
             response = tx.get_response(response_id)
             if response is None:
                 return None
@@ -315,7 +292,7 @@ class _Inspector:
             exists = isinstance(conversation_id, str) and (
                 tx.get_conversation(conversation_id) is not None
             )
-            return _ResponseView(response, inputs, more, exists)
+            return ResponseView(response, inputs, more, exists)
 
         view = await self.store.read(read)
         if view is None:
@@ -325,7 +302,7 @@ class _Inspector:
                 f"There is no stored response {response_id!r} in this emulator (any more).",
                 link=(RESPONSES_PATH, "All responses"),
             )
-        body = _response_view_html(view, time.time())
+        body = response_view_html(view, time.time())
         return _html_page(f"Response {response_id}", body, section="responses")
 
     async def conversation_export(self, request: web.Request) -> web.StreamResponse:
@@ -458,35 +435,15 @@ def _secure(response: web.StreamResponse) -> None:
 
 
 def _json_line(value: object) -> bytes:
-    # The CLI's export line: compact, Unicode as is (see conversations_sdk/cli/_commands.py).
-    return (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-
-
-def _layout(title: str, body: str, *, section: str | None) -> str:
-    current = ' aria-current="page"'
-    nav = "".join(
-        f'<a href="{escape(s.path)}"{current if s.name == section else ""}>{escape(s.title)}</a>'
-        for s in SECTIONS
-    )
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="color-scheme" content="light dark">'
-        f"<title>{escape(title, 200)} · Conversations emulator</title>"
-        f'<link rel="stylesheet" href="{STYLESHEET_PATH}"></head><body>'
-        '<header class="top"><a class="brand" href="/">Conversations emulator</a>'
-        f'<nav class="sections">{nav}</nav><span class="badge">read-only</span></header>'
-        f"<main>{body}</main>"
-        '<footer class="foot">The API is served under <code>/v1</code>. '
-        "This page only reads: it never changes the emulator's data.</footer>"
-        "</body></html>"
-    )
+    # The CLI's export line: compact, Unicode as is (see conversations_sdk/cli/_commands.py),
+    # which is also the form items are stored in.
+    return (dumps(value) + "\n").encode()
 
 
 def _html_page(title: str, body: str, *, section: str | None, status: int = 200) -> web.Response:
     response = web.Response(
         status=status,
-        text=_layout(title, body, section=section),
+        text=layout(title, body, section=section),
         content_type="text/html",
         charset="utf-8",
     )
@@ -504,423 +461,4 @@ def _error_page(
 ) -> web.Response:
     if back:
         link = ("/", "All conversations")
-    extra = f'<p><a href="{escape(link[0])}">{escape(link[1])}</a></p>' if link else ""
-    body = f'<h1>{escape(title)}</h1><p class="error">{escape(message, 2_000)}</p>{extra}'
-    return _html_page(title, body, section=None, status=status)
-
-
-def _url(path: str, params: Mapping[str, object]) -> str:
-    query = urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return path + ("?" + query if query else "")
-
-
-def _conversation_url(conversation_id: str, params: Mapping[str, object]) -> str:
-    return _url(f"{CONVERSATIONS_PATH}/{urllib.parse.quote(conversation_id, safe='')}", params)
-
-
-def _pager(links: list[tuple[str, str | None]]) -> str:
-    """A row of page links; a ``None`` target is shown disabled (no link); none when all are."""
-    if all(href is None for _, href in links):
-        return ""
-    parts = [
-        f'<a href="{escape(href)}">{escape(label)}</a>'
-        if href is not None
-        else f'<span class="off">{escape(label)}</span>'
-        for label, href in links
-    ]
-    return f'<nav class="pager">{"".join(parts)}</nav>'
-
-
-# --- the conversation list -----------------------------------------------------------------------
-
-
-def _conversation_list_html(
-    page: ConversationPage,
-    total: int,
-    filters: ConversationFilter,
-    limit: int,
-    now: float,
-    *,
-    paged: object,
-) -> str:
-    keep: dict[str, object] = {
-        "id": filters.id_prefix,
-        "key": filters.key,
-        "value": filters.value,
-        "limit": limit if limit != LIST_LIMIT_DEFAULT else None,
-    }
-    hidden = (
-        f'<input type="hidden" name="limit" value="{limit}">' if limit != LIST_LIMIT_DEFAULT else ""
-    )
-    form = (
-        '<form class="filters" method="get" action="/">'
-        f'<label>ID starts with <input type="search" name="id" value="{escape(filters.id_prefix)}" '
-        f'placeholder="conv_" maxlength="{MAX_PARAM_CHARS}"></label>'
-        f'<label>Metadata key <input type="search" name="key" value="{escape(filters.key)}" '
-        f'maxlength="{MAX_PARAM_CHARS}"></label>'
-        f'<label>Metadata value <input type="search" name="value" '
-        f'value="{escape(filters.value)}" maxlength="{MAX_PARAM_CHARS}"></label>'
-        f'{hidden}<button type="submit">Filter</button><a class="clear" href="/">Clear</a></form>'
-    )
-    filtered = bool(filters.id_prefix or filters.key or filters.value)
-    noun = "conversation" if total == 1 else "conversations"
-    summary = f"{total:,} {noun}{' match' if filtered and total == 1 else ''}"
-    if filtered and total != 1:
-        summary += " match"
-    summary += " · newest first"
-    rows = "".join(_conversation_row(s.conversation, s.item_count, now) for s in page.rows)
-    if rows:
-        table = (
-            '<table class="conversations"><thead><tr><th>ID</th><th>Created (UTC)</th>'
-            f'<th>Metadata</th><th class="num">Items</th></tr></thead><tbody>{rows}</tbody></table>'
-        )
-    elif total:
-        table = '<p class="empty">Nothing on this page any more: go back to the newest.</p>'
-    else:
-        table = (
-            '<p class="empty">No conversation matches.</p>'
-            if filtered
-            else '<p class="empty">No conversations yet: create one through the API under '
-            "<code>/v1</code> and reload.</p>"
-        )
-    first, last = (page.rows[0], page.rows[-1]) if page.rows else (None, None)
-    pager = _pager(
-        [
-            ("Newest", _url("/", keep) if paged else None),
-            (
-                "← Newer",
-                _url("/", {**keep, "after": _cursor_text(first.cursor)})
-                if first is not None and page.has_newer
-                else None,
-            ),
-            (
-                "Older →",
-                _url("/", {**keep, "before": _cursor_text(last.cursor)})
-                if last is not None and page.has_older
-                else None,
-            ),
-        ]
-    )
-    return f'<h1>Conversations</h1>{form}<p class="summary">{escape(summary)}</p>{table}{pager}'
-
-
-def _cursor_text(cursor: tuple[int, int]) -> str:
-    return f"{cursor[0]}.{cursor[1]}"
-
-
-def _metadata_links(metadata: object) -> str:
-    if not isinstance(metadata, Mapping) or not metadata:
-        return '<span class="none">—</span>'
-    return "".join(
-        f'<a class="chip" href="{escape(_url("/", {"key": key, "value": value}))}" '
-        f'title="Show conversations with this pair">'
-        f'<span class="k">{escape(key)}</span><span class="v">{escape(value)}</span></a>'
-        for key, value in metadata.items()
-    )
-
-
-def _conversation_row(conversation: JSONObject, item_count: int, now: float) -> str:
-    conversation_id = str(conversation["id"])
-    created = conversation.get("created_at")
-    iso = utc_iso(created) or ""
-    return (
-        "<tr>"
-        f'<td class="id"><a href="{escape(_conversation_url(conversation_id, {}))}">'
-        f"{escape(conversation_id)}</a></td>"
-        f'<td class="when"><time datetime="{escape(iso)}">{escape(utc_text(created))}</time>'
-        f'<span class="ago">{escape(relative_time(created, now))}</span></td>'
-        f'<td class="meta">{_metadata_links(conversation.get("metadata"))}</td>'
-        f'<td class="num" data-label="items">{item_count:,}</td>'
-        "</tr>"
-    )
-
-
-# --- one conversation ----------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _ConversationView:
-    conversation: JSONObject
-    item_count: int
-    items: list[JSONObject]
-    offset: int
-    has_after: bool
-    # The newest responses that wrote to it, and how many there are in all.
-    responses: list[ResponseSummary] = attrs.field(factory=list)
-    response_count: int = 0
-
-
-def _conversation_view_html(view: _ConversationView, limit: int, now: float) -> str:
-    conversation_id = str(view.conversation["id"])
-    keep: dict[str, Any] = {"limit": limit if limit != ITEMS_LIMIT_DEFAULT else None}
-    items = view.items
-    start, end = view.offset + 1, view.offset + len(items)
-    if items:
-        where = f"Items {start:,}\u2013{end:,} of {view.item_count:,}, oldest first"
-    else:
-        where = "No items yet" if not view.item_count else "No items on this page"
-    first_id = items[0].get("id") if items else None
-    last_id = items[-1].get("id") if items else None
-    pager = _pager(
-        [
-            ("First", _conversation_url(conversation_id, keep) if view.offset else None),
-            (
-                "← Previous",
-                _conversation_url(conversation_id, {**keep, "before": first_id})
-                if view.offset and isinstance(first_id, str)
-                else None,
-            ),
-            (
-                "Next →",
-                _conversation_url(conversation_id, {**keep, "after": last_id})
-                if view.has_after and isinstance(last_id, str)
-                else None,
-            ),
-        ]
-    )
-    export = f"{CONVERSATIONS_PATH}/{urllib.parse.quote(conversation_id, safe='')}/export.jsonl"
-    actions = (
-        '<p class="actions">'
-        f'<a class="button" href="{escape(export)}" download>Download JSONL</a> '
-        '<span class="hint">the format of <code>conversations-sdk export</code>; '
-        "<code>conversations-sdk import</code> reads it back</span></p>"
-    )
-    transcript = transcript_html(items, raw_json=True, show_ids=True, anchors=True)
-    return (
-        '<p class="crumbs"><a href="/">Conversations</a> /</p>'
-        f'<h1 class="conv-id">{escape(conversation_id)}</h1>'
-        f"{conversation_html(view.conversation, now=now, item_count=view.item_count)}"
-        f"{_responses_of_conversation_html(view, now)}"
-        f'{actions}<p class="summary">{escape(where)}</p>{pager}{transcript}{pager}'
-    )
-
-
-def _responses_of_conversation_html(view: _ConversationView, now: float) -> str:
-    """The newest responses that wrote to a conversation, linking to all of them."""
-    if not view.responses:
-        return ""
-    entries = "".join(
-        f'<li><a class="id" href="{escape(_response_url(r.id))}">{escape(r.id)}</a> '
-        f"{_status_html(r.status)} "
-        f'<span class="model">{escape(_model_text(r.model), 200)}</span> '
-        f'<span class="ago">{escape(relative_time(r.created_at, now))}</span></li>'
-        for r in view.responses
-    )
-    count = view.response_count
-    noun = "response" if count == 1 else "responses"
-    more = ""
-    if count > len(view.responses):
-        link = _url(RESPONSES_PATH, {"conversation": view.conversation["id"]})
-        more = f'<p class="more"><a href="{escape(link)}">All {count:,} {noun} \u2192</a></p>'
-    return (
-        f'<section class="wrote"><h2>Responses that wrote to it ({count:,})</h2>'
-        f'<ul class="responses-of">{entries}</ul>{more}</section>'
-    )
-
-
-# --- the response list -------------------------------------------------------------------------
-
-#: Statuses a response can have (the spec's enum); any other value gets a neutral class.
-_STATUSES = frozenset({"completed", "failed", "in_progress", "cancelled", "queued", "incomplete"})
-
-
-def _response_url(response_id: str) -> str:
-    return f"{RESPONSES_PATH}/{urllib.parse.quote(response_id, safe='')}"
-
-
-def _status_html(status: object) -> str:
-    # The class comes from the fixed set above, never from the data.
-    kind = status if status in _STATUSES else "other"
-    return f'<span class="status status-{kind}">{escape(status, 200)}</span>'
-
-
-def _model_text(model: object) -> str:
-    return model if isinstance(model, str) else "—"
-
-
-def _usage_text(usage: object) -> str:
-    if not isinstance(usage, Mapping):
-        return "—"
-    parts = [
-        f"{usage[key]:,} {label}"
-        for key, label in (
-            ("input_tokens", "in"),
-            ("output_tokens", "out"),
-            ("total_tokens", "total"),
-        )
-        if isinstance(usage.get(key), int) and not isinstance(usage.get(key), bool)
-    ]
-    return " · ".join(parts) or "—"
-
-
-def _conversation_cell(conversation_id: object, exists: bool) -> str:
-    if not isinstance(conversation_id, str) or not conversation_id:
-        return '<span class="none">none</span>'
-    if not exists:
-        # The conversation was deleted since: its id as text, no link to a 404.
-        return (
-            f'<span class="id">{escape(conversation_id)}</span> <span class="none">(deleted)</span>'
-        )
-    return (
-        f'<a class="id" href="{escape(_conversation_url(conversation_id, {}))}">'
-        f"{escape(conversation_id)}</a>"
-    )
-
-
-def _response_row(row: ResponseSummary, now: float) -> str:
-    iso = utc_iso(row.created_at) or ""
-    return (
-        "<tr>"
-        f'<td class="id"><a href="{escape(_response_url(row.id))}">{escape(row.id)}</a></td>'
-        f'<td class="when"><time datetime="{escape(iso)}">{escape(utc_text(row.created_at))}</time>'
-        f'<span class="ago">{escape(relative_time(row.created_at, now))}</span></td>'
-        f"<td>{_status_html(row.status)}</td>"
-        f'<td class="model">{escape(_model_text(row.model), 200)}</td>'
-        f'<td class="conv">{_conversation_cell(row.conversation_id, row.conversation_exists)}</td>'
-        f'<td class="usage">{escape(_usage_text(row.usage))}</td>'
-        "</tr>"
-    )
-
-
-def _response_list_html(
-    page: ResponsePage,
-    total: int,
-    conversation_id: str | None,
-    limit: int,
-    now: float,
-    *,
-    paged: bool,
-) -> str:
-    keep: dict[str, object] = {
-        "conversation": conversation_id,
-        "limit": limit if limit != LIST_LIMIT_DEFAULT else None,
-    }
-    hidden = (
-        f'<input type="hidden" name="limit" value="{limit}">' if limit != LIST_LIMIT_DEFAULT else ""
-    )
-    form = (
-        f'<form class="filters" method="get" action="{RESPONSES_PATH}">'
-        '<label>Conversation <input type="search" name="conversation" '
-        f'value="{escape(conversation_id or "")}" placeholder="conv_" '
-        f'maxlength="{MAX_PARAM_CHARS}"></label>'
-        f'{hidden}<button type="submit">Filter</button>'
-        f'<a class="clear" href="{RESPONSES_PATH}">Clear</a></form>'
-    )
-    noun = "response" if total == 1 else "responses"
-    summary = f"{total:,} stored {noun}"
-    if conversation_id is not None:
-        summary += " that wrote to this conversation"
-    summary += " · newest first"
-    rows = "".join(_response_row(row, now) for row in page.rows)
-    if rows:
-        table = (
-            '<table class="conversations responses"><thead><tr><th>ID</th><th>Created (UTC)</th>'
-            "<th>Status</th><th>Model</th><th>Conversation</th><th>Usage (tokens)</th></tr>"
-            f"</thead><tbody>{rows}</tbody></table>"
-        )
-    elif total:
-        table = '<p class="empty">Nothing on this page any more: go back to the newest.</p>'
-    elif conversation_id is not None:
-        table = '<p class="empty">No stored response wrote to this conversation.</p>'
-    else:
-        table = (
-            '<p class="empty">No stored responses yet: create one with '
-            "<code>POST /v1/responses</code> (responses are stored unless "
-            "<code>store</code> is false) and reload.</p>"
-        )
-    first, last = (page.rows[0], page.rows[-1]) if page.rows else (None, None)
-    pager = _pager(
-        [
-            ("Newest", _url(RESPONSES_PATH, keep) if paged else None),
-            (
-                "\u2190 Newer",
-                _url(RESPONSES_PATH, {**keep, "after": first.seq})
-                if first is not None and page.has_newer
-                else None,
-            ),
-            (
-                "Older \u2192",
-                _url(RESPONSES_PATH, {**keep, "before": last.seq})
-                if last is not None and page.has_older
-                else None,
-            ),
-        ]
-    )
-    return f'<h1>Responses</h1>{form}<p class="summary">{escape(summary)}</p>{table}{pager}'
-
-
-# --- one response --------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _ResponseView:
-    response: JSONObject
-    inputs: list[JSONObject]
-    more_inputs: bool
-    conversation_exists: bool
-
-
-def _response_view_html(view: _ResponseView, now: float) -> str:
-    response = view.response
-    response_id = str(response.get("id"))
-    conversation = response.get("conversation")
-    conversation_id = conversation.get("id") if isinstance(conversation, Mapping) else None
-    rows: list[tuple[str, str]] = [
-        ("id", escape(response_id)),
-        ("status", _status_html(response.get("status"))),
-        ("model", escape(_model_text(response.get("model")), 200)),
-        ("created", time_html(response.get("created_at"), now=now)),
-    ]
-    if response.get("completed_at") is not None:
-        rows.append(("completed", time_html(response.get("completed_at"))))
-    rows.append(("conversation", _conversation_cell(conversation_id, view.conversation_exists)))
-    previous = response.get("previous_response_id")
-    if isinstance(previous, str) and previous:
-        link = f'<a class="id" href="{escape(_response_url(previous))}">{escape(previous)}</a>'
-        rows.append(("previous response", link))
-    if response.get("background"):
-        rows.append(("background", "yes"))
-    instructions = response.get("instructions")
-    if isinstance(instructions, str) and instructions:
-        rows.append(("instructions", f'<div class="cs-text">{escape(instructions)}</div>'))
-    metadata = response.get("metadata")
-    if isinstance(metadata, Mapping) and metadata:
-        rows += [(f"metadata · {key}", escape(value)) for key, value in metadata.items()]
-    rows.append(("usage (tokens)", escape(_usage_text(response.get("usage")))))
-    for name in ("error", "incomplete_details"):
-        if response.get(name) is not None:
-            rows.append((name, _pre(json.dumps(response[name], ensure_ascii=False, indent=2))))
-    cells = "".join(
-        f'<tr><th class="cs-th">{escape(name, 200)}</th><td>{value}</td></tr>'
-        for name, value in rows
-    )
-    fields = f'<div class="cs-conversation"><table class="cs-table">{cells}</table></div>'
-    raw = (
-        '<details class="cs-raw response-json"><summary>Response JSON</summary>'
-        f"{_pre(json.dumps(response, ensure_ascii=False, indent=2), MAX_RAW_CHARS)}</details>"
-    )
-    inputs = view.inputs
-    shown = f"{len(inputs):,}" + ("+" if view.more_inputs else "")
-    more = (
-        f'<p class="hint">The first {len(inputs):,} are shown; '
-        f"<code>GET /v1/responses/{escape(response_id)}/input_items</code> lists them all.</p>"
-        if view.more_inputs
-        else ""
-    )
-    output = response.get("output")
-    output_items = output if isinstance(output, list) else [output] if output is not None else []
-    return (
-        f'<p class="crumbs"><a href="{RESPONSES_PATH}">Responses</a> /</p>'
-        f'<h1 class="conv-id">{escape(response_id)}</h1>{fields}{raw}'
-        f'<h2 id="input">Input items ({shown})</h2>{more}'
-        f"{transcript_html(inputs, raw_json=True, show_ids=True)}"
-        f'<h2 id="output">Output items ({len(output_items):,})</h2>'
-        f"{transcript_html(output_items, raw_json=True, show_ids=True)}"
-    )
-
-
-def _pre(text: str, limit: int = 20_000) -> str:
-    """Formatted JSON as element content: ``<``, ``>`` and ``&`` escaped, quotes left as they are."""
-    if len(text) > limit:
-        text = text[:limit] + f"\u2026 ({len(text) - limit:,} more characters)"
-    return f'<pre class="cs-json">{html.escape(text, quote=False)}</pre>'
+    return _html_page(title, error_html(title, message, link), section=None, status=status)

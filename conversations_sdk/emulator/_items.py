@@ -22,9 +22,10 @@ from typing import Any
 from aiohttp import web
 
 from ._body import _is_big
+from ._db import JSONObject
 from ._http import APIProblem, _not_found, _State
 from ._schema import _complete, _enum, _flatten, _minimal
-from ._store import JSONObject, Transaction
+from ._store import Transaction
 from ._validate import ValidationProblem
 
 __all__ = ["ID_PREFIXES", "new_id"]

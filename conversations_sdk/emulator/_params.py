@@ -20,8 +20,9 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ._body import _is_big
+from ._db import JSONObject
 from ._http import APIProblem, _json_response, _State, _state
-from ._store import IdempotencyKey, JSONObject, Transaction
+from ._store import IdempotencyKey, Transaction
 
 # Spec limits stated in prose (the Metadata schema itself does not encode them).
 METADATA_MAX_PAIRS = 16
@@ -147,3 +148,22 @@ def _list_params(request: web.Request) -> tuple[int, bool, str | None]:
             code="invalid_value",
         )
     return limit, order == "asc", query.get("after")
+
+
+def _after_seq(after: str | None, seq_of: Callable[[str], int | None], where: str) -> int | None:
+    """The position of the ``after`` cursor (an item id) in a list, found by ``seq_of``.
+
+    An unknown cursor is an unknown id, like any other: 404, naming the parameter and ``where``
+    the item was looked for.
+    """
+    if after is None:
+        return None
+    seq = seq_of(after)
+    if seq is None:
+        raise APIProblem(
+            404,
+            f"Item with id '{after}' not found in {where} (param 'after').",
+            param="after",
+            code="not_found",
+        )
+    return seq

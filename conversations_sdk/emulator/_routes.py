@@ -17,10 +17,11 @@ import time
 from aiohttp import web
 
 from ._body import _read_body, _read_json
-from ._http import API_PREFIX, APIProblem, _json_response, _not_found, _state
+from ._db import JSONObject
+from ._http import API_PREFIX, _json_response, _not_found, _state
 from ._items import _finish_items, _item_list, _prepare_items, _raw_item_list, new_id
-from ._params import _check_include, _check_metadata, _list_params, _write
-from ._store import JSONObject, Transaction
+from ._params import _after_seq, _check_include, _check_metadata, _list_params, _write
+from ._store import Transaction
 
 __all__ = ["register_conversations"]
 
@@ -122,17 +123,9 @@ async def list_items(request: web.Request) -> web.Response:
     def operation(tx: Transaction) -> tuple[list[tuple[str, str]], bool]:
         if tx.get_conversation(conversation_id) is None:
             raise _not_found("Conversation", conversation_id)
-        after_seq = None
-        if after is not None:
-            after_seq = tx.item_seq(conversation_id, after)
-            if after_seq is None:
-                # An unknown cursor is an unknown id, like any other: 404, naming the parameter.
-                raise APIProblem(
-                    404,
-                    f"Item with id '{after}' not found in this conversation (param 'after').",
-                    param="after",
-                    code="not_found",
-                )
+        after_seq = _after_seq(
+            after, lambda item_id: tx.item_seq(conversation_id, item_id), "this conversation"
+        )
         return tx.list_items_json(
             conversation_id, after_seq=after_seq, limit=limit, ascending=ascending
         )
