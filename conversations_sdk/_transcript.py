@@ -1,7 +1,7 @@
 """One HTML renderer of conversations and items, working on the wire JSON (plain dicts and lists).
 
 Two places show a conversation as a chat transcript: the notebook (``_repr_html_`` of the models,
-through :mod:`._display`) and the emulator's inspector (:mod:`.emulator._inspector`). Both call the
+through :mod:`._display`) and the emulator's inspector (:mod:`.emulator._inspector_pages`). Both call the
 functions here, so an item type is taught to the display once. The input is the JSON the API sends
 (``CONVERTER.unstructure`` of a model gives it back exactly), which lets the emulator use this
 module without importing the SDK's models or converter: it imports only the standard library.
