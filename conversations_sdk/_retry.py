@@ -1,6 +1,6 @@
 """When and how long to wait before retrying: :class:`RetryPolicy` and the per-client retry budget.
 
-This module is pure (no I/O, no sleeping): the retry loop in ``_client.py`` asks it for delays and for
+This module is pure (no I/O, no sleeping): the retry loop in ``_requester.py`` asks it for delays and for
 permission to retry. Which responses are retryable at all is decided in ``_wire.py``.
 """
 

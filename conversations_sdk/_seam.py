@@ -5,7 +5,7 @@
 crosses it. ``_transport.Transport`` (aiohttp) is the default implementation and is used as is,
 so the plain call path gains nothing; a transport passed in is wrapped once, at construction, in
 :class:`UserTransport`, which gives it the same size cap and streaming as the aiohttp transport.
-Retries, idempotency keys, errors and parsing stay above the seam, in ``_client.py``.
+Retries, idempotency keys, errors and parsing stay above the seam, in ``_requester.py``.
 """
 
 from __future__ import annotations

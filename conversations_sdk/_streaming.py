@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import ConversationsError
+from ._requester import attach_request_id
 from ._wire import HTTPRequest, Request, RequestHeaders, decode_json
 
 if TYPE_CHECKING:
@@ -148,11 +149,9 @@ class AsyncStreamedResponse(Generic[_T]):
             ResponseValidationError: The body does not have the expected shape.
         """
         if self._parsed is _UNSET:
-            from ._client import _attach_request_id
-
             request_id = self.request_id
             parsed = self._cast(await self.json(), request_id)
-            _attach_request_id(parsed, request_id)
+            attach_request_id(parsed, request_id)
             self._parsed = parsed if self._post_parse is None else self._post_parse(parsed)
         result: _T = self._parsed
         return result

@@ -2,7 +2,7 @@
 
 Nothing here does I/O or touches aiohttp, so every rule (path encoding, status to exception class,
 which responses are retried, how long the server asked us to wait) is testable without a loop or a
-socket. ``_transport.py`` sends what this module builds; ``_client.py`` drives the retries.
+socket. ``_transport.py`` sends what this module builds; ``_requester.py`` drives the retries.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The API's resources as classes: each method checks its parameters, builds a call, and structures
-the answer; sending and retrying belong to the client. Also the ``with_raw_response`` views, derived
-from the same methods.
+the answer; sending and retrying belong to the request engine (``_requester.py``), the only part
+of the client they import. Also the ``with_raw_response`` views, derived from the same methods.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import attrs
 
-from .._client import _RAW_SINK, _StreamSink
 from .._converter import NO_CONTENT, structure_no_content, structure_response
 from .._errors import ResponseValidationError
 from .._pagination import AsyncPager
+from .._requester import RAW_SINK, StreamSink
 from .._streaming import AsyncResponseContextManager, AsyncStreamedResponse
 from .._wire import RawResponse
 from ..models import ConversationItem, ConversationItemList
@@ -44,11 +44,11 @@ async def _capture(call: Awaitable[Any]) -> RawResponse[Any]:
     # _request appends the final RawResponse to the sink of the current context; one call
     # makes exactly one final response.
     sink: list[RawResponse[Any]] = []
-    token = _RAW_SINK.set(sink)
+    token = RAW_SINK.set(sink)
     try:
         await call
     finally:
-        _RAW_SINK.reset(token)
+        RAW_SINK.reset(token)
     return sink[-1]
 
 
@@ -109,8 +109,8 @@ async def _capture_stream(
 ) -> AsyncStreamedResponse[Any]:
     # _request stops after a success's headers and leaves the live response in the sink; the
     # call's own return value (built from no body) is discarded.
-    sink = _StreamSink()
-    token = _RAW_SINK.set(sink)
+    sink = StreamSink()
+    token = RAW_SINK.set(sink)
     try:
         await call
     except BaseException:
@@ -118,7 +118,7 @@ async def _capture_stream(
             live.close()
         raise
     finally:
-        _RAW_SINK.reset(token)
+        RAW_SINK.reset(token)
     live, request, cast, retries = sink[-1]
     return AsyncStreamedResponse(live, request, cast, retries, post_parse)
 
@@ -177,7 +177,7 @@ class StreamPagerMethod(Generic[_R, _P, _T]):
 def structurer(
     cl: type[_T], no_content: Callable[[], dict[str, Any]] | None = None
 ) -> Callable[[Any, str | None, bool], _T]:
-    """The ``cast`` for ``AsyncClient._request``: decoded JSON, request id, strictness in, ``cl`` out.
+    """The ``cast`` for ``Requester._request``: decoded JSON, request id, strictness in, ``cl`` out.
 
     For a union alias such as ``ConversationItem``, pass it through ``typing.cast(Any, ...)``.
     ``no_content`` builds the body a 204 without content stands for (a delete's result); without

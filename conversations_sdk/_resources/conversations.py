@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# Imported at runtime (no cycle: the package __init__ already imports _client) so that
-# typing.get_type_hints() resolves every annotation, for Sphinx and the blocking facade.
-from .._client import AsyncClient, Timeout
 from .._converter import unstructure_body
 from .._params import NOT_GIVEN, NotGiven, check_items, check_metadata
+
+# Imported at runtime so that typing.get_type_hints() resolves every annotation, for Sphinx and
+# the blocking facade; the resources need the request engine only, never _client.
+from .._requester import Requester, Timeout
 from .._wire import build_path
 from ..models import Conversation, ConversationDeletedResource, InputItem
 from ..types import InputItemParam
@@ -30,7 +31,7 @@ _CONVERSATIONS_PATH = build_path("conversations")
 class AsyncConversations:
     """The conversations resource of an :class:`AsyncClient` (``client.conversations``)."""
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
         self._items: AsyncItems | None = None
 

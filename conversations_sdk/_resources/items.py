@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
-# Imported at runtime (no cycle: the package __init__ already imports _client) so that
-# typing.get_type_hints() resolves every annotation, for Sphinx and the blocking facade.
-from .._client import AsyncClient, Timeout
 from .._converter import unstructure_body
 from .._pagination import AsyncPager, page_structurer
 from .._params import (
@@ -19,6 +16,10 @@ from .._params import (
     check_limit,
     check_order,
 )
+
+# Imported at runtime so that typing.get_type_hints() resolves every annotation, for Sphinx and
+# the blocking facade; the resources need the request engine only, never _client.
+from .._requester import Requester, Timeout
 from .._wire import build_path
 from ..models import Conversation, ConversationItem, ConversationItemList, InputItem
 from ..types import InputItemParam
@@ -54,7 +55,7 @@ def _include_query(include: Sequence[str] | NotGiven) -> list[tuple[str, object]
 class AsyncItems:
     """The items resource of an :class:`AsyncClient` (``client.conversations.items``)."""
 
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: Requester) -> None:
         self._client = client
 
     def __repr__(self) -> str:

@@ -11,5 +11,7 @@
 - ``contract``: a running Prism and the recording proxy in front of it.
 - ``fault_server``: a scripted loopback server for fault tests over real sockets (faults,
   reliability).
+- ``sessions``: ``SessionProbe``, a ``session_factory`` that looks into a client's connection pool
+  (faults, e2e, reliability, unit).
 - ``reliability``: scale, figures and a live emulator with mixed faults (reliability suite).
 """

@@ -1,7 +1,8 @@
 """A scripted aiohttp server on 127.0.0.1 (port chosen by the OS) for fault tests over real sockets.
 
 Each test queues behaviours (``"reset"``, ``"stall"``, a status, a truncated body, ...); every request
-takes the next one (the last repeats) and is recorded with its raw path and headers.
+takes the next one (the last repeats) and is recorded with its raw path, headers and the client's
+address (one per connection). ``open_connections()`` counts the connections the server holds.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-
-from conversations_sdk import AsyncClient
 
 CONV = {"id": "conv_1", "object": "conversation", "created_at": 1741900000, "metadata": {}}
 
@@ -28,6 +27,9 @@ class Recorded:
         self.method = request.method
         self.raw_path = request.raw_path
         self.headers = dict(request.headers)
+        # The client's (host, port): the same for every request sent over one connection.
+        transport = request.transport
+        self.peer = None if transport is None else transport.get_extra_info("peername")
 
 
 class FaultServer:
@@ -43,6 +45,13 @@ class FaultServer:
     def url(self) -> str:
         assert self.server is not None
         return str(self.server.make_url("/v1"))
+
+    def open_connections(self) -> int:
+        """Connections the server holds open right now (idle keep-alive ones included)."""
+        assert self.server is not None
+        assert self.server.runner is not None
+        server = self.server.runner.server
+        return 0 if server is None else len(server.connections)
 
     def then(self, *behaviours: Behaviour) -> FaultServer:
         self.script.extend(behaviours)
@@ -118,13 +127,3 @@ def raw(data: bytes, headers: dict[str, str], code: int = 200) -> Behaviour:
         return web.Response(body=data, status=code, headers=headers)
 
     return respond
-
-
-def assert_no_leaked_connections(client: AsyncClient) -> None:
-    """Every connection the client took from its pool has been returned or closed."""
-    session = client._transport.session
-    if session is None:
-        return
-    connector = session.connector
-    assert connector is not None
-    assert not connector._acquired, f"{len(connector._acquired)} connection(s) still checked out"

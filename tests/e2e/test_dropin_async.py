@@ -33,6 +33,7 @@ from conversations_sdk import (
 )
 from conversations_sdk.emulator import Faults, ThreadedEmulator
 from conversations_sdk.models import Conversation
+from tests._support.sessions import SessionProbe
 
 KEY = "sk-test-CANARY-dropin-async-0123456789"
 
@@ -64,9 +65,15 @@ def emu() -> Any:
 
 
 @pytest.fixture
-async def client(emu: ThreadedEmulator) -> AsyncIterator[AsyncClient]:
+def pool() -> SessionProbe:
+    """The session_factory of the ``client`` fixture, to look into its connection pool."""
+    return SessionProbe()
+
+
+@pytest.fixture
+async def client(emu: ThreadedEmulator, pool: SessionProbe) -> AsyncIterator[AsyncClient]:
     async with AsyncClient(
-        api_key=KEY, base_url=emu.base_url, retry=RetryPolicy.no_backoff()
+        api_key=KEY, base_url=emu.base_url, retry=RetryPolicy.no_backoff(), session_factory=pool
     ) as opened:
         yield opened
 
@@ -88,19 +95,11 @@ async def big(client: AsyncClient) -> Conversation:
     return created
 
 
-def _acquired(client: AsyncClient) -> int:
-    """Connections of the client's pool currently handed out (not back in the pool)."""
-    session = client._transport.session
-    assert session is not None
-    connector: Any = session.connector
-    return len(connector._acquired)
-
-
 # -- 1. with_streaming_response ---------------------------------------------------------------------
 
 
 async def test_streaming_response_attributes_and_parse(
-    client: AsyncClient, conv: Conversation
+    client: AsyncClient, conv: Conversation, pool: SessionProbe
 ) -> None:
     """The official APIResponse's attributes; parse() reads, structures, caches and closes."""
     async with client.conversations.with_streaming_response.retrieve(conv.id) as response:
@@ -122,34 +121,34 @@ async def test_streaming_response_attributes_and_parse(
         assert response.is_closed is True
         assert await response.parse() is parsed  # cached
         assert response.elapsed.total_seconds() > 0
-    assert _acquired(client) == 0
+    assert pool.checked_out() == 0
 
 
 async def test_streaming_body_is_read_only_when_asked(
-    client: AsyncClient, big: Conversation
+    client: AsyncClient, big: Conversation, pool: SessionProbe
 ) -> None:
     """Inside the block the body stays on the wire (the connection held) until read()."""
     async with client.conversations.items.with_streaming_response.list(
         big.id, limit=100
     ) as response:
-        assert _acquired(client) == 1  # the body is still on the wire
+        assert pool.checked_out() == 1  # the body is still on the wire
         assert response.is_closed is False
         body = await response.read()
         assert len(body) > 4_000_000
         assert response.is_closed is True
-        assert _acquired(client) == 0  # read whole: the connection went back to the pool
+        assert pool.checked_out() == 0  # read whole: the connection went back to the pool
 
 
 async def test_streaming_exit_without_reading_releases_the_connection(
-    client: AsyncClient, big: Conversation
+    client: AsyncClient, big: Conversation, pool: SessionProbe
 ) -> None:
     """Leaving the block with the body unread drops the connection; the client keeps working."""
     async with client.conversations.items.with_streaming_response.list(
         big.id, limit=100
     ) as response:
-        assert _acquired(client) == 1
+        assert pool.checked_out() == 1
     assert response.is_closed is True
-    assert _acquired(client) == 0
+    assert pool.checked_out() == 0
     assert (await client.conversations.retrieve(big.id)).id == big.id
 
 
@@ -179,13 +178,13 @@ async def test_streaming_iter_bytes_streams_then_read_refuses(
             await response.read()
 
 
-async def test_streaming_error_is_raised_on_enter(client: AsyncClient) -> None:
+async def test_streaming_error_is_raised_on_enter(client: AsyncClient, pool: SessionProbe) -> None:
     """A failed call raises when the block is entered, as the official SDK does; no body is left."""
     with pytest.raises(NotFoundError) as caught:
         async with client.conversations.with_streaming_response.retrieve("conv_missing"):
             pytest.fail("the block must not run for an error")
     assert caught.value.status_code == 404
-    assert _acquired(client) == 0
+    assert pool.checked_out() == 0
 
 
 async def test_streaming_retries_before_handing_over(
@@ -349,7 +348,9 @@ async def test_raw_list_parses_to_the_page(client: AsyncClient, conv: Conversati
 # -- 4. with_options / copy -----------------------------------------------------------------------
 
 
-async def test_with_options_changes_only_the_copy(client: AsyncClient, conv: Conversation) -> None:
+async def test_with_options_changes_only_the_copy(
+    client: AsyncClient, conv: Conversation, pool: SessionProbe
+) -> None:
     """The copy has the new options; the original keeps its own; both share one pool."""
     copy = client.with_options(timeout=5, max_retries=0, default_headers={"X-Trace": "1"})
     assert copy is not client
@@ -357,11 +358,13 @@ async def test_with_options_changes_only_the_copy(client: AsyncClient, conv: Con
     assert copy.max_retries == 0
     assert client.timeout.total == 600
     assert client.max_retries == 2
+    sent = pool.requests
     raw = await copy.conversations.with_raw_response.retrieve(conv.id)
     assert raw.http_request.headers["X-Trace"] == "1"
     plain = await client.conversations.with_raw_response.retrieve(conv.id)
     assert "X-Trace" not in plain.http_request.headers
-    assert copy._transport._ensure_session() is client._transport.session
+    # Both calls went through the one session of the client's pool (the copy made none).
+    assert pool.requests == sent + 2
 
 
 async def test_with_options_merges_or_replaces_headers_and_query(emu: ThreadedEmulator) -> None:
@@ -391,14 +394,16 @@ async def test_with_options_merges_or_replaces_headers_and_query(emu: ThreadedEm
             client.copy(connection_limit=5)
 
 
-async def test_closing_the_copy_keeps_the_pool(client: AsyncClient, conv: Conversation) -> None:
+async def test_closing_the_copy_keeps_the_pool(
+    client: AsyncClient, conv: Conversation, pool: SessionProbe
+) -> None:
     """Closing a copy refuses its calls but leaves the shared session open for the original."""
     copy = client.with_options(max_retries=1)
     await copy.conversations.retrieve(conv.id)
     await copy.close()
     with pytest.raises(ClientClosedError):
         await copy.conversations.retrieve(conv.id)
-    session = client._transport.session
+    session = pool.session
     assert session is not None
     assert not session.closed
     assert (await client.conversations.retrieve(conv.id)).id == conv.id
@@ -538,7 +543,10 @@ async def test_streamed_body_is_capped_like_any_body(
     emu: ThreadedEmulator, conv: Conversation, how: str
 ) -> None:
     """max_response_size bounds a streamed body too, read whole or chunk by chunk."""
-    async with AsyncClient(api_key=KEY, base_url=emu.base_url, max_response_size=200) as client:
+    probe = SessionProbe()
+    async with AsyncClient(
+        api_key=KEY, base_url=emu.base_url, max_response_size=200, session_factory=probe
+    ) as client:
         async with client.conversations.items.with_streaming_response.list(conv.id) as response:
 
             async def consume() -> None:
@@ -551,7 +559,7 @@ async def test_streamed_body_is_capped_like_any_body(
             with pytest.raises(APIError, match="max_response_size"):
                 await consume()
             assert response.is_closed
-        assert _acquired(client) == 0
+        assert probe.checked_out() == 0
 
 
 async def test_iter_lines_splits_every_line_ending() -> None:

@@ -11,7 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from conversations_sdk import AsyncClient, RetryPolicy
-from tests._support.fault_server import FaultServer, assert_no_leaked_connections
+from tests._support.fault_server import FaultServer
+from tests._support.sessions import SessionProbe
 from tests.conftest import API_KEY
 
 
@@ -37,13 +38,20 @@ async def fault_server() -> AsyncIterator[FaultServer]:
 
 
 @pytest.fixture
-async def fault_client(fault_server: FaultServer) -> AsyncIterator[AsyncClient]:
-    """A real-socket client on the fault server: zero backoff, 1 s timeout; leaks checked at exit."""
+def pool() -> SessionProbe:
+    """The session_factory of this test's clients, to look into their connection pool."""
+    return SessionProbe()
+
+
+@pytest.fixture
+async def fault_client(fault_server: FaultServer, pool: SessionProbe) -> AsyncIterator[AsyncClient]:
+    """A real-socket client on the fault server: zero backoff, 5 s timeout; leaks checked at exit."""
     async with AsyncClient(
         api_key=API_KEY,
         base_url=fault_server.url,
         retry=RetryPolicy.no_backoff(),
         timeout=aiohttp.ClientTimeout(total=5.0),
+        session_factory=pool,
     ) as client:
         yield client
-        assert_no_leaked_connections(client)
+        pool.assert_no_leaks()

@@ -331,7 +331,7 @@ async def test_large_bodies_are_parsed_off_the_event_loop() -> None:
     loop keeps serving other calls; small ones stay on the loop (no thread hop per call)."""
     import threading
 
-    from conversations_sdk._client import OFF_LOOP_PARSE_BYTES
+    from conversations_sdk._requester import OFF_LOOP_PARSE_BYTES
 
     big = _page(["m0"], has_more=False, last_id="m0")
     big["data"][0]["content"][0]["text"] = "x" * OFF_LOOP_PARSE_BYTES

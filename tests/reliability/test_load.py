@@ -19,20 +19,17 @@ import pytest
 
 from conversations_sdk import AsyncClient, Client
 from tests._support.reliability import FigureRecorder, count, live_emulator, text_of
+from tests._support.sessions import SessionProbe
 from tests.conftest import API_KEY
 
 COROUTINES = 256
 THREADS = 32
 
 
-def _pool_state(client: AsyncClient) -> tuple[int, int]:
-    """(connections checked out, idle connections kept for reuse)."""
-    session = client._transport.session
-    assert session is not None
-    connector = session.connector
-    assert connector is not None
-    idle = sum(len(conns) for conns in connector._conns.values())
-    return len(connector._acquired), idle
+def _pool_state(probe: SessionProbe) -> tuple[int, int]:
+    """(connections checked out, idle connections kept for reuse) of a client's session."""
+    assert probe.session is not None
+    return probe.checked_out(), probe.idle()
 
 
 def _split(calls: int, workers: int) -> list[int]:
@@ -112,8 +109,12 @@ async def test_load_async_and_blocking_clients(figure: FigureRecorder) -> None:
         warnings.simplefilter("always")
         loop = asyncio.get_running_loop()
         started = loop.time()
-        blocking = Client(api_key=API_KEY, base_url=live.base_url)
-        async with AsyncClient(api_key=API_KEY, base_url=live.base_url) as client:
+        # Probes as session factories: the clients own their sessions, the test looks at the pools.
+        async_probe, blocking_probe = SessionProbe(), SessionProbe()
+        blocking = Client(api_key=API_KEY, base_url=live.base_url, session_factory=blocking_probe)
+        async with AsyncClient(
+            api_key=API_KEY, base_url=live.base_url, session_factory=async_probe
+        ) as client:
 
             def threads() -> None:
                 with ThreadPoolExecutor(max_workers=THREADS) as pool:
@@ -130,9 +131,8 @@ async def test_load_async_and_blocking_clients(figure: FigureRecorder) -> None:
                 *(_async_worker(client, w, async_share[w], async_tally) for w in range(COROUTINES)),
             )
             elapsed = loop.time() - started
-            async_busy, async_idle = _pool_state(client)
-        blocking_client = blocking._runner.peek_client()
-        blocking_busy, blocking_idle = _pool_state(blocking_client)
+            async_busy, async_idle = _pool_state(async_probe)
+        blocking_busy, blocking_idle = _pool_state(blocking_probe)
         blocking.close()
         gc.collect()
     resource_warnings = [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -47,6 +47,7 @@ from conversations_sdk.models import (
 )
 from conversations_sdk.testing import MockRequest, MockResponse, MockTransport
 from tests._support.aioresponses_shim import MockAPI
+from tests._support.sessions import SessionProbe
 from tests.conftest import API_KEY, BASE_URL
 
 CONV = {"id": "conv_1", "object": "conversation", "created_at": 1741900000, "metadata": {"a": "b"}}
@@ -786,39 +787,15 @@ async def test_closed_client_refuses_calls(api: Routes) -> None:
     assert not api.sent()
 
 
-async def test_one_session_reused_and_closed(client: AsyncClient, mock_api: MockAPI) -> None:
-    """The session is created on first use, reused by every call, and closed by aclose()."""
-    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV, repeat=True)
-    transport = client._transport
-    assert transport.session is None
-    await client.conversations.retrieve("conv_1")
-    session = client._transport.session
-    assert session is not None
-    await client.conversations.retrieve("conv_1")
-    assert client._transport.session is session
-    assert isinstance(session.connector, aiohttp.TCPConnector)
-    assert session.connector.limit == 1000
-    await client.aclose()
-    assert session.closed
-
-
-async def test_callers_session_is_never_closed(mock_api: MockAPI) -> None:
-    """A session passed in is used for requests and left open by aclose()."""
-    mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
-    async with aiohttp.ClientSession() as session:
-        async with AsyncClient(api_key=API_KEY, base_url=BASE_URL, session=session) as c:
-            await c.conversations.retrieve("conv_1")
-            assert c._transport.session is session
-        assert not session.closed
-
-
 async def test_unclosed_client_warns(mock_api: MockAPI) -> None:
     """An owned session left open when the client is collected emits a ResourceWarning."""
     mock_api.get(BASE_URL + "/conversations/conv_1", payload=CONV)
-    holder = [AsyncClient(api_key=API_KEY, base_url=BASE_URL)]
+    # The client owns the factory's session; the probe keeps a reference so that aiohttp's own
+    # unclosed-session warning cannot fire after the block.
+    probe = SessionProbe()
+    holder = [AsyncClient(api_key=API_KEY, base_url=BASE_URL, session_factory=probe)]
     await holder[0].conversations.retrieve("conv_1")
-    # Held here so that aiohttp's own unclosed-session warning cannot fire after the block.
-    session = holder[0]._transport.session
+    session = probe.session
     assert session is not None
 
     def drop_client() -> None:
