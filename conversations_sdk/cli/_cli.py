@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "completion",
         help="print a shell completion script (bash or zsh)",
         description="Print a completion script for the shell; load it from the shell's startup file.",
-        epilog=_commands._examples(
+        epilog=_commands.examples(
             f'eval "$({_PROG} completion bash)"   # in ~/.bashrc',
             f'eval "$({_PROG} completion zsh)"    # in ~/.zshrc',
         ),

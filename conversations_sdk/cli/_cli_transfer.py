@@ -1,34 +1,29 @@
-"""Whole-conversation transfers for the command line: export, import and fork.
+"""Whole-conversation transfers for the command line: export, import and fork (the engine).
 
 Everything here goes through :class:`AsyncClient` (no second HTTP path). This module owns:
 
-* the **export format**: JSON Lines, the conversation on the first line, then every item in
-  ascending order, each exactly as the SDK unstructures it (unknown fields included);
-* **reading and writing JSON Lines**: records split on ``\n`` only, strict UTF-8, and written so
-  that no character inside a record can end a line for any reader (:func:`dumps_line`);
-* turning a stored item (an *output* shape, as ``items.list`` returns it) into the *input* shape
-  ``items.create`` accepts, with the spec's input schemas (through the generated input models) as
-  the only source of which keys may be sent;
+* the **export format**: JSON Lines (records as ``_jsonl.py`` reads and writes them), the
+  conversation on the first line, then every item in ascending order, each exactly as the SDK
+  unstructures it (unknown fields included); an export file checked whole and read back as input
+  items (their shape comes from ``_shapes.py``);
 * **resumable appends**: items go in batches of at most 20, in order; the conversation create
   and each batch carry an idempotency key derived from the source and the batch's position, and a
   rerun first counts what the target already holds, so it continues instead of duplicating;
 * **streaming**: an import reads its file twice (check everything, then send), holding one batch
-  at a time, so its memory does not grow with the file.
+  at a time, so its memory does not grow with the file;
+* :class:`TransferState`, how far a transfer got, for the command to report.
 
-It prints nothing itself: progress goes through :class:`Progress`, results back to the caller.
+It prints nothing itself and parses no command line: progress goes through :class:`Progress`,
+results back to the caller (the commands in ``_transfer_commands.py`` and ``create --items``).
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import functools
 import hashlib
 import itertools
 import json
 import re
-import shutil
-import tempfile
 import typing
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -38,6 +33,8 @@ import attrs
 from .._errors import APIStatusError, NotFoundError
 from .._params import NOT_GIVEN, NotGiven
 from ._cli_progress import Progress
+from ._jsonl import iter_json_lines
+from ._shapes import item_problem, to_input_item, unstructure
 
 if TYPE_CHECKING:
     from .._client import AsyncClient
@@ -50,17 +47,13 @@ __all__ = [
     "TransferError",
     "TransferState",
     "append_items",
-    "dumps_line",
     "export_conversation",
     "export_inputs",
     "export_line",
     "fork_source",
-    "item_problem",
-    "iter_json_lines",
-    "reject_constant",
-    "rewindable",
+    "import_namespace",
+    "refused_index",
     "scan_export",
-    "to_input_item",
 ]
 
 #: The API's limit of items per create call.
@@ -119,210 +112,6 @@ class TransferState:
         )
 
 
-# --- output item -> input item ----------------------------------------------------------------
-
-
-def _literals(annotation: object) -> set[str]:
-    if typing.get_origin(annotation) is typing.Literal:
-        return {a for a in typing.get_args(annotation) if isinstance(a, str)}
-    values: set[str] = set()
-    for arg in typing.get_args(annotation):
-        values |= _literals(arg)
-    return values
-
-
-@attrs.frozen
-class _InputShape:
-    """One input schema of the spec, as the generated model declares it."""
-
-    keys: frozenset[str]
-    required: frozenset[str]
-    roles: frozenset[str]
-
-
-@functools.lru_cache(maxsize=1)
-def _input_shapes() -> dict[str, tuple[_InputShape, ...]]:
-    """Map each item ``type`` to the input shapes ``items.create`` accepts for it."""
-    from .. import models
-
-    table: dict[str, list[_InputShape]] = {}
-    for cls in typing.get_args(models.InputItem):
-        if not attrs.has(cls) or cls is models.UnknownItem:
-            continue
-        hints = typing.get_type_hints(cls)
-        fields = [f for f in attrs.fields(cls) if f.init and f.name != "extra"]
-        shape = _InputShape(
-            keys=frozenset(f.name for f in fields),
-            required=frozenset(f.name for f in fields if f.default is attrs.NOTHING),
-            roles=frozenset(_literals(hints.get("role"))),
-        )
-        for tag in _literals(hints.get("type")):
-            table.setdefault(tag, []).append(shape)
-    return {tag: tuple(shapes) for tag, shapes in table.items()}
-
-
-def to_input_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn an item as the API returns it into the input shape ``items.create`` accepts.
-
-    Keys no input schema of the item's type declares (server-only fields such as ``created_by``,
-    or fields unknown to this SDK version) are dropped. ``id`` is kept only when an input schema
-    requires it (an assistant ``OutputMessage``, a ``reasoning`` item, built-in tool calls): an
-    optional id is a reference to a server-side item, which on another server or conversation can
-    only collide. A type with no known input schema is sent as is, minus its ``id``.
-
-    Args:
-        item: One item, unstructured (a JSON object).
-
-    Returns:
-        A new dict, ready to be sent.
-    """
-    shapes = _input_shapes().get(str(item.get("type")), ())
-    if not shapes:
-        return {k: v for k, v in item.items() if k != "id"}
-    role = item.get("role")
-    if isinstance(role, str):
-        # Message shapes differ by role (an assistant message is an OutputMessage, with its id).
-        matching = tuple(s for s in shapes if not s.roles or role in s.roles)
-        shapes = matching or shapes
-    keys: set[str] = set()
-    id_required = False
-    for shape in shapes:
-        keys |= shape.keys
-        id_required = id_required or "id" in shape.required
-    if not id_required:
-        keys.discard("id")
-    return {k: v for k, v in item.items() if k in keys}
-
-
-def item_problem(value: object) -> str | None:
-    """Say what makes ``value`` an item the API cannot accept, if the SDK knows it for certain.
-
-    Checked: a JSON object; a string ``type`` (or none: an easy message or a reference); for a
-    known type, the keys that at least one of its input schemas requires (the most lenient
-    reading). A type this SDK does not know is left to the server, which may know it.
-    """
-    if not isinstance(value, dict):
-        return "not a JSON object"
-    kind = value.get("type")
-    if kind is None:
-        if "role" in value or "content" in value:
-            kind = "message"
-        elif "id" in value:
-            kind = "item_reference"
-        else:
-            return "an item needs a 'type' (or 'role' and 'content' for a message)"
-    if not isinstance(kind, str):
-        return f"'type' must be a string, not {json.dumps(kind)[:40]}"
-    shapes = _input_shapes().get(kind, ())
-    role = value.get("role")
-    if isinstance(role, str) and kind == "message":
-        shapes = tuple(s for s in shapes if not s.roles or role in s.roles) or shapes
-    missing = [sorted(s.required - value.keys()) for s in shapes]
-    if missing and all(missing):
-        keys = min(missing, key=len)
-        return f"a {kind!r} item needs " + ", ".join(repr(k) for k in keys)
-    return None
-
-
-# --- JSON Lines ------------------------------------------------------------------------------
-
-# What json.dumps(ensure_ascii=False) leaves raw although some reader ends a line there:
-# U+0085 (NEL), U+2028 and U+2029 (str.splitlines, JavaScript before ES2019); and lone
-# surrogates, which UTF-8 cannot encode. Every other line break (\n, \r, \v, \f, \x1c-\x1e) is a
-# control character json.dumps always escapes.
-_UNSAFE = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
-_JSON_SPACE = " \t\r\n"
-
-
-def _escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
-def dumps_line(value: Any) -> str:
-    """Return ``value`` as one JSON Lines record, without the newline.
-
-    Compact, UTF-8 text kept readable, except the characters some line splitter would break on
-    (and lone surrogates), which are written as ``\\uXXXX`` escapes: outside strings JSON is
-    ASCII, so those characters can only occur inside a string, where the escape means the same.
-    """
-    return _UNSAFE.sub(_escape, json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-
-
-def reject_constant(name: str) -> Any:
-    """Refuse ``NaN`` and ``Infinity`` (a ``parse_constant`` hook for :func:`json.loads`)."""
-    # json.loads accepts NaN and Infinity, which are not JSON: sending them would fail later.
-    raise ValueError(f"{name} is not JSON")
-
-
-def iter_json_lines(
-    stream: IO[bytes], name: str, *, digest: Any = None
-) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line number, value)`` for each non-blank line of a JSON Lines byte stream.
-
-    Lines end at ``\\n`` only (a ``\\r`` before it is dropped), never at the other characters
-    ``str.splitlines()`` splits on; a UTF-8 byte order mark at the start is skipped. Reads one
-    line at a time.
-
-    Args:
-        stream: A binary stream, read from its current position.
-        name: The file's name, for messages.
-        digest: A ``hashlib`` object fed every byte read, blank lines included.
-
-    Raises:
-        TransferError: A line is not UTF-8 (the message gives the byte offset in the file) or
-            not JSON (the message gives the line number).
-    """
-    offset = 0
-    for number, raw in enumerate(stream, start=1):
-        if digest is not None:
-            digest.update(raw)
-        line = raw[:-1] if raw.endswith(b"\n") else raw
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        skip = len(codecs.BOM_UTF8) if number == 1 and line.startswith(codecs.BOM_UTF8) else 0
-        try:
-            text = line[skip:].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            # Refused, never replaced: U+FFFD stored in place of the user's bytes is data lost.
-            raise TransferError(
-                f"{name}: not UTF-8 at byte offset {offset + skip + exc.start} (line {number}); "
-                "nothing was sent"
-            ) from None
-        offset += len(raw)
-        if not text.strip(_JSON_SPACE):
-            continue
-        try:
-            value = json.loads(text, parse_constant=reject_constant)
-        except json.JSONDecodeError as exc:
-            raise TransferError(f"{name}:{number}: not valid JSON ({exc.msg})") from None
-        except ValueError as exc:
-            raise TransferError(f"{name}:{number}: not valid JSON ({exc})") from None
-        except RecursionError:
-            raise TransferError(f"{name}:{number}: JSON nested too deeply") from None
-        yield number, value
-
-
-def rewindable(stream: IO[bytes]) -> IO[bytes]:
-    """Return ``stream`` if it can seek, else a private temporary copy of it (for stdin, pipes).
-
-    The copy is an unnamed file (mode 0600, removed when closed), so reading a file twice never
-    needs the whole of it in memory.
-    """
-    try:
-        if stream.seekable():
-            return stream
-    except (OSError, ValueError):
-        pass
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it
-    try:
-        shutil.copyfileobj(stream, spool, 1 << 20)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    return spool
-
-
 @attrs.frozen
 class ExportSummary:
     """What the first pass over an export found.
@@ -373,8 +162,9 @@ def scan_export(stream: IO[bytes], name: str) -> ExportSummary:
         The conversation, the number of items and the digest of the bytes.
 
     Raises:
-        TransferError: Not UTF-8, not JSON Lines, no conversation on the first line, or an item
-            without a ``type``; the message names the line (or the byte offset).
+        JSONLinesError: A line is not UTF-8 or not JSON; the message names it (or the byte offset).
+        TransferError: No conversation on the first line, or an item without a ``type`` or that
+            the API could not accept; the message names the line.
     """
     start = stream.tell()
     digest = hashlib.sha256()
@@ -414,14 +204,6 @@ def export_line(stream: IO[bytes], name: str, summary: ExportSummary, index: int
 
 
 # --- export ------------------------------------------------------------------------------------
-
-
-def unstructure(obj: object) -> Any:
-    """Return the JSON value of a model, unknown fields and types included."""
-    # Imported here: `conversations-sdk serve` and --help should not pay for cattrs and models.
-    from .._converter import CONVERTER
-
-    return CONVERTER.unstructure(obj)
 
 
 async def export_conversation(
@@ -556,7 +338,7 @@ async def append_items(
                 idempotency_key=_key(namespace, "conversation"),
             )
         except APIStatusError as exc:
-            state.refused = _refused(exc, 0)
+            state.refused = refused_index(exc, 0)
             raise
     else:
         target = await client.conversations.retrieve(resume)
@@ -583,7 +365,7 @@ async def append_items(
                 target.id, items=typing.cast("list[Any]", batch), idempotency_key=key
             )
         except APIStatusError as exc:
-            state.refused = _refused(exc, done)
+            state.refused = refused_index(exc, done)
             raise
         done += len(batch)
         state.done = done
@@ -594,8 +376,13 @@ async def append_items(
 _ITEM_PARAM = re.compile(r"items\[(\d+)\]")
 
 
-def _refused(exc: APIStatusError, offset: int) -> int | None:
-    """The source position of the item an API error names (``param: items[3].content``), if any."""
+def refused_index(exc: APIStatusError, offset: int) -> int | None:
+    """The source position of the item an API error names (``param: items[3].content``), if any.
+
+    Args:
+        exc: The API's answer to a create whose items started at ``offset`` of the source.
+        offset: The position (0-based) of the request's first item in the whole source.
+    """
     match = _ITEM_PARAM.match(exc.param or "")
     return offset + int(match.group(1)) if match else None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conversations_sdk.cli._cli import build_parser
-from conversations_sdk.cli._commands import (
+from conversations_sdk.cli._run import (
     EXIT_API_ERROR,
     EXIT_BROKEN_PIPE,
     EXIT_CONNECTION_ERROR,

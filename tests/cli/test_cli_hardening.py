@@ -23,8 +23,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from conversations_sdk import AsyncItems
-from conversations_sdk.cli._cli_transfer import dumps_line, iter_json_lines
-from conversations_sdk.cli._commands import (
+from conversations_sdk.cli._jsonl import dumps_line, iter_json_lines
+from conversations_sdk.cli._run import (
     EXIT_API_ERROR,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -334,9 +334,8 @@ def test_failed_export_leaves_no_file_at_all(
 
     write_export(tmp_path / "source.jsonl", 150)
     cid = cli.ok("import", str(tmp_path / "source.jsonl")).record["id"]
-    from conversations_sdk.cli import _cli_transfer
+    from conversations_sdk.cli._shapes import unstructure as original
 
-    original = _cli_transfer.unstructure
     calls = 0
 
     def disk_full_after_100(obj: object) -> Any:
@@ -346,7 +345,8 @@ def test_failed_export_leaves_no_file_at_all(
             raise OSError(errno.ENOSPC, "No space left on device")
         return original(obj)
 
-    monkeypatch.setattr(_cli_transfer, "unstructure", disk_full_after_100)
+    # Patched where the export reads it (the transfer engine), not where it is defined.
+    monkeypatch.setattr("conversations_sdk.cli._cli_transfer.unstructure", disk_full_after_100)
     full = cli("export", cid, "-o", str(out / "x.jsonl"))
     assert full.status == EXIT_FAILURE
     assert "No space left on device" in full.err
@@ -479,16 +479,16 @@ def test_ctrl_c_while_checking_a_file_sends_nothing(
     """Item 19: Ctrl-C during import's first pass exits 130 with one line, before any request."""
     import signal
 
-    from conversations_sdk.cli import _commands
+    from conversations_sdk.cli._cli_transfer import scan_export as original
 
     write_export(tmp_path / "source.jsonl", 50)
-    original = _commands.scan_export
 
     def scan_then_interrupt(*args: Any) -> Any:
         signal.raise_signal(signal.SIGINT)
         return original(*args)
 
-    monkeypatch.setattr(_commands, "scan_export", scan_then_interrupt)
+    # Patched where the import command reads it.
+    monkeypatch.setattr("conversations_sdk.cli._transfer_commands.scan_export", scan_then_interrupt)
     result = cli("import", str(tmp_path / "source.jsonl"))
     assert result.status == EXIT_INTERRUPTED
     assert result.err == "conversations-sdk: error: interrupted; nothing was sent\n"

@@ -12,7 +12,7 @@ import pytest
 
 import conversations_sdk
 from conversations_sdk.cli._cli import _tree, build_parser, completion_script
-from conversations_sdk.cli._commands import EXIT_OK, EXIT_USAGE
+from conversations_sdk.cli._run import EXIT_OK, EXIT_USAGE
 from tests._support.cli import CLI
 
 _ROOT = Path(__file__).resolve().parents[2]

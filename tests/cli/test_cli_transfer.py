@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from conversations_sdk import AsyncItems
-from conversations_sdk.cli._cli_transfer import to_input_item
-from conversations_sdk.cli._commands import (
+from conversations_sdk.cli._run import (
     EXIT_API_ERROR,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
 )
+from conversations_sdk.cli._shapes import to_input_item
 from conversations_sdk.emulator import Faults
 from tests._support.cli import CLI, read_records, stored_item, types, without_ids, write_export
 
@@ -277,9 +277,8 @@ def test_interrupted_export_leaves_no_file(
     """Ctrl-C during export -o FILE leaves neither FILE nor a partial file, and says so."""
     write_export(tmp_path / "source.jsonl", 250)
     cid = _import(cli, tmp_path / "source.jsonl")
-    from conversations_sdk.cli import _cli_transfer
+    from conversations_sdk.cli._shapes import unstructure as original
 
-    original = _cli_transfer.unstructure
     written = 0
 
     def unstructure_then_interrupt(obj: object) -> Any:
@@ -289,7 +288,10 @@ def test_interrupted_export_leaves_no_file(
             signal.raise_signal(signal.SIGINT)
         return original(obj)
 
-    monkeypatch.setattr(_cli_transfer, "unstructure", unstructure_then_interrupt)
+    # Patched where the export reads it (the transfer engine), not where it is defined.
+    monkeypatch.setattr(
+        "conversations_sdk.cli._cli_transfer.unstructure", unstructure_then_interrupt
+    )
     out = tmp_path / "export.jsonl"
     result = cli("export", cid, "-o", str(out))
     assert result.status == EXIT_INTERRUPTED
