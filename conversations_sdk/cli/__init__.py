@@ -11,10 +11,10 @@ Not a library API: import the SDK from ``conversations_sdk``. One job per module
 * ``_run.py`` — how a command runs: the client, JSON output, outcomes mapped to exit statuses;
 * ``_arguments.py`` — argument types and the arguments several commands share;
 * ``_files.py`` — input files (``-`` for stdin), items files, the atomic ``export -o`` file;
-* ``_cli_transfer.py`` — the transfer engine: the export format, resumable batches, fork's read;
+* ``_transfer.py`` — the transfer engine: the export format, resumable batches, fork's read;
 * ``_shapes.py`` — models as JSON values, stored items turned into input items;
 * ``_jsonl.py`` — JSON Lines records written and read, strict JSON parsing;
-* ``_cli_progress.py`` — the progress line on stderr.
+* ``_progress.py`` — the progress line on stderr.
 
 ``serve`` lives with the emulator (``conversations_sdk/emulator/_serve.py``); the parser adds it.
 """

@@ -2,7 +2,7 @@
 
 Each command is an argument builder (``*_arguments``) and a handler, named by a row of the table
 in ``_commands.py``. ``create --items`` is a resumable transfer, as ``import`` is: the file is
-checked whole, then sent in batches with deterministic idempotency keys (``_cli_transfer.py``).
+checked whole, then sent in batches with deterministic idempotency keys (``_transfer.py``).
 
 Owns the ``--metadata KEY=VALUE`` option (only these commands take it); running, output and exit
 statuses are ``_run.py``'s.
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .._params import NOT_GIVEN, NotGiven
 from ._arguments import conversation_argument
-from ._cli_transfer import BATCH_SIZE, TransferState, append_items
 from ._files import read_items
 from ._run import UsageError, handler, one_request, progress_bar, run_request, run_transfer
+from ._transfer import BATCH_SIZE, TransferState, append_items
 
 if TYPE_CHECKING:
     from .._client import AsyncClient

@@ -20,9 +20,9 @@ from ._arguments import (
     item_arguments,
     positive_int,
 )
-from ._cli_transfer import BATCH_SIZE, refused_index
 from ._files import read_items
 from ._run import EXIT_OK, ItemsRefused, emit, handler, isatty, one_request, run
+from ._transfer import BATCH_SIZE, refused_index
 
 if TYPE_CHECKING:
     from .._client import AsyncClient

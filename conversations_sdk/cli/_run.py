@@ -32,10 +32,10 @@ from collections.abc import Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any
 
 from .._errors import APIConnectionError, APIError, APIStatusError, InvalidRequestError
-from ._cli_progress import Progress
-from ._cli_transfer import TransferError, TransferState
 from ._jsonl import JSONLinesError, dumps_line
+from ._progress import Progress
 from ._shapes import unstructure
+from ._transfer import TransferError, TransferState
 
 if TYPE_CHECKING:
     from .._client import AsyncClient

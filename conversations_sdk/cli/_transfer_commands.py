@@ -2,7 +2,7 @@
 
 Each command is an argument builder (``*_arguments``) and a handler, named by a row of the table
 in ``_commands.py``. The handlers wire the command line to the transfer engine
-(``_cli_transfer.py``): they open the files, draw the progress bars and report how far a stopped
+(``_transfer.py``): they open the files, draw the progress bars and report how far a stopped
 transfer got; the engine does the reading, checking and resumable writing. Running, output and
 exit statuses are ``_run.py``'s.
 """
@@ -15,7 +15,10 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ._arguments import conversation_argument, include, include_option
-from ._cli_transfer import (
+from ._files import AtomicOutput, cannot_read, display_name, open_input, rewindable
+from ._jsonl import dumps_line
+from ._run import EXIT_OK, handler, isatty, progress_bar, run, run_transfer
+from ._transfer import (
     TransferState,
     append_items,
     export_conversation,
@@ -25,9 +28,6 @@ from ._cli_transfer import (
     import_namespace,
     scan_export,
 )
-from ._files import AtomicOutput, cannot_read, display_name, open_input, rewindable
-from ._jsonl import dumps_line
-from ._run import EXIT_OK, handler, isatty, progress_bar, run, run_transfer
 
 if TYPE_CHECKING:
     from .._client import AsyncClient

@@ -435,7 +435,7 @@ def _secure(response: web.StreamResponse) -> None:
 
 
 def _json_line(value: object) -> bytes:
-    # The CLI's export line: compact, Unicode as is (see conversations_sdk/cli/_commands.py),
+    # The CLI's export line: compact, Unicode as is (see conversations_sdk/cli/_jsonl.py),
     # which is also the form items are stored in.
     return (dumps(value) + "\n").encode()
 

@@ -346,7 +346,7 @@ def test_failed_export_leaves_no_file_at_all(
         return original(obj)
 
     # Patched where the export reads it (the transfer engine), not where it is defined.
-    monkeypatch.setattr("conversations_sdk.cli._cli_transfer.unstructure", disk_full_after_100)
+    monkeypatch.setattr("conversations_sdk.cli._transfer.unstructure", disk_full_after_100)
     full = cli("export", cid, "-o", str(out / "x.jsonl"))
     assert full.status == EXIT_FAILURE
     assert "No space left on device" in full.err
@@ -479,7 +479,7 @@ def test_ctrl_c_while_checking_a_file_sends_nothing(
     """Item 19: Ctrl-C during import's first pass exits 130 with one line, before any request."""
     import signal
 
-    from conversations_sdk.cli._cli_transfer import scan_export as original
+    from conversations_sdk.cli._transfer import scan_export as original
 
     write_export(tmp_path / "source.jsonl", 50)
 

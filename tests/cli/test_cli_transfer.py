@@ -289,9 +289,7 @@ def test_interrupted_export_leaves_no_file(
         return original(obj)
 
     # Patched where the export reads it (the transfer engine), not where it is defined.
-    monkeypatch.setattr(
-        "conversations_sdk.cli._cli_transfer.unstructure", unstructure_then_interrupt
-    )
+    monkeypatch.setattr("conversations_sdk.cli._transfer.unstructure", unstructure_then_interrupt)
     out = tmp_path / "export.jsonl"
     result = cli("export", cid, "-o", str(out))
     assert result.status == EXIT_INTERRUPTED

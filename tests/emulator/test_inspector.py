@@ -20,8 +20,8 @@ import aiohttp
 import pytest
 
 from conversations_sdk import AsyncClient
-from conversations_sdk.cli._cli_progress import Progress
-from conversations_sdk.cli._cli_transfer import TransferState, export_conversation, scan_export
+from conversations_sdk.cli._progress import Progress
+from conversations_sdk.cli._transfer import TransferState, export_conversation, scan_export
 from conversations_sdk.emulator import Emulator, Faults
 from tests._support.inspector import (
     EVIL,

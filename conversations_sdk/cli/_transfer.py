@@ -32,8 +32,8 @@ import attrs
 
 from .._errors import APIStatusError, NotFoundError
 from .._params import NOT_GIVEN, NotGiven
-from ._cli_progress import Progress
 from ._jsonl import iter_json_lines
+from ._progress import Progress
 from ._shapes import item_problem, to_input_item, unstructure
 
 if TYPE_CHECKING:
