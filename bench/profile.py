@@ -17,7 +17,8 @@ import sys
 from typing import Any
 
 from bench import runner
-from bench._driver import SCENARIOS, Server, pinning
+from bench._processes import Server, pinning
+from bench._scenarios import SCENARIOS
 
 
 def main(argv: list[str] | None = None) -> int:
