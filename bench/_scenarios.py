@@ -2,8 +2,9 @@
 
 The catalogue the driver, the figures and the report share: each scenario's full and quick
 workloads and the metrics it reports, the row names of the implementations, what the import
-scenario imports, and which figures are derived from others. It must not run, time or print
-anything: ``_processes`` runs, ``_figures`` computes, ``_report`` writes.
+scenario imports, which figures are derived from others, and the multiplication sign and en dash
+the figures' text uses. It must not run, time or print anything: ``_processes`` runs,
+``_figures`` computes, ``_report`` writes.
 """
 
 from __future__ import annotations
