@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ lives in the source tree, not in the installed package
 
 from bench import _payloads  # noqa: E402
-from bench._driver import SCENARIOS, aggregate  # noqa: E402
+from bench._figures import aggregate  # noqa: E402
+from bench._scenarios import SCENARIOS  # noqa: E402
 from bench.server import CannedApp  # noqa: E402
 
 #: Every (scenario, metric) the table shows for an implementation that takes part in all five.
