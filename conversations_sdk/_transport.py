@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import ipaddress
 import ssl
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TypeVar
 
 import aiohttp
@@ -27,9 +25,9 @@ from yarl import URL
 from ._compat import close_connector_now, disable_connection_retry
 from ._errors import APIConnectionError, APIError, APITimeoutError
 from ._seam import LiveResponse
-from ._wire import Request, Response, request_id_of
+from ._wire import Request, Response, is_loopback, request_id_of
 
-__all__ = ["AiohttpLiveResponse", "Transport", "is_retryable_connection_error"]
+__all__ = ["AiohttpLiveResponse", "Transport", "is_retryable_connection_error", "proxy_for"]
 
 _T = TypeVar("_T")
 
@@ -52,17 +50,19 @@ def is_retryable_connection_error(error: APIConnectionError) -> bool:
     return not getattr(error, _NO_RETRY, False)
 
 
-@functools.lru_cache(maxsize=256)
-def _is_loopback(host: str | None) -> bool:
-    # Cached: parsing the address costs ~2 µs per request, and a host's answer never changes.
-    if not host:
-        return False
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def proxy_for(proxies: Mapping[str, str], url: URL) -> str | None:
+    """The proxy for a request to ``url``, from ``proxies`` (the environment's, scheme -> proxy).
+
+    ``None`` for a loopback host (even without ``NO_PROXY``: the emulator and test servers are
+    never proxied) and for a host ``NO_PROXY`` names; ``proxies`` is empty for a session the caller
+    made or passed in, whose own settings apply.
+    """
+    if not proxies or is_loopback(url.host):
+        return None
+    proxy = proxies.get(url.scheme)
+    if proxy is None or (url.host and urllib.request.proxy_bypass(url.host)):
+        return None
+    return proxy
 
 
 def _connection_error(message: str, *, retryable: bool = True) -> APIConnectionError:
@@ -244,15 +244,6 @@ class Transport:
         self._loop, self._session = loop, made
         return made
 
-    def _proxy_for(self, url: URL) -> str | None:
-        # _proxies is only ever filled for a session this SDK created (shared by copies).
-        if not self._proxies or _is_loopback(url.host):
-            return None
-        proxy = self._proxies.get(url.scheme)
-        if proxy is None or (url.host and urllib.request.proxy_bypass(url.host)):
-            return None
-        return proxy
-
     async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> Response:
         """Send one request and read its whole body.
 
@@ -281,7 +272,7 @@ class Transport:
                 data=request.body,
                 allow_redirects=False,
                 timeout=timeout,
-                proxy=self._proxy_for(url),
+                proxy=proxy_for(self._proxies, url),
             ) as resp:
                 body = await self._read_capped(resp)
                 return Response(status=resp.status, headers=resp.headers, body=body)
@@ -317,7 +308,7 @@ class Transport:
                 data=request.body,
                 allow_redirects=False,
                 timeout=timeout,
-                proxy=self._proxy_for(url),
+                proxy=proxy_for(self._proxies, url),
             ),
             request,
         )
