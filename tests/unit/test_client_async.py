@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import pickle
+import traceback
 import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -853,9 +854,14 @@ async def test_api_key_never_leaks(
         await client.conversations.retrieve("conv_1")
     with pytest.raises(APIConnectionError) as conn_info:
         await client.conversations.retrieve("conv_1")
-    texts = [repr(client), repr(client._options), repr(client.conversations), caplog.text]
+    texts = [repr(client), repr(client.with_options()), repr(client.conversations), caplog.text]
     for error in (status_info.value, conn_info.value):
         texts += [str(error), repr(error), repr(error.args), repr(vars(error))]
+        # As a renderer of traceback locals shows it: the request engine's frames hold the client,
+        # its options (the key among them) and the request (its Authorization header).
+        rendered = traceback.TracebackException.from_exception(error, capture_locals=True)
+        assert "options = ClientOptions(" in "".join(rendered.format())
+        texts.append("".join(rendered.format()))
         texts.append(pickle.dumps(error).decode("latin-1"))
         assert type(pickle.loads(pickle.dumps(error))) is type(error)  # noqa: S301 - our own bytes
     assert all(API_KEY not in text for text in texts)
