@@ -3,16 +3,18 @@
 The async :class:`~conversations_sdk.emulator.Emulator` registers its port here while it serves.
 A blocking ``Client`` called from the thread of that emulator's loop (a notebook cell after
 ``await Emulator().start()``) would block the very thread the emulator needs: the call checks
-here first and raises at once instead of waiting for its timeout. No SDK imports: the emulator
-must not load the client's models.
+here first and raises at once instead of waiting for its timeout. It imports only the pure
+``_wire`` (the loopback test it shares with the transport): the emulator must not load the
+client's converter or models.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import weakref
 from urllib.parse import urlsplit
+
+from ._wire import is_loopback
 
 __all__ = ["LOOP_SERVERS", "register_loop_server", "served_by_this_thread"]
 
@@ -28,15 +30,6 @@ def register_loop_server(host: str, port: int, loop: asyncio.AbstractEventLoop |
         LOOP_SERVERS[port] = (host, weakref.ref(loop))
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def served_by_this_thread(base_url: str) -> bool:
     """Whether ``base_url`` names a server running on the calling thread's own event loop."""
     loop = asyncio._get_running_loop()
@@ -50,4 +43,4 @@ def served_by_this_thread(base_url: str) -> bool:
     entry = LOOP_SERVERS.get(port) if port is not None else None
     if entry is None or entry[1]() is not loop:
         return False
-    return host == entry[0] or (_is_loopback(host) and _is_loopback(entry[0]))
+    return host == entry[0] or (is_loopback(host) and is_loopback(entry[0]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from ._errors import InvalidRequestError
 
@@ -47,8 +47,9 @@ MAX_ITEMS_PER_CREATE: Final = 20
 MIN_LIST_LIMIT: Final = 1
 MAX_LIST_LIMIT: Final = 100
 ORDERS: Final = ("asc", "desc")
-#: The spec's ``IncludeEnum``: extra output the API may add to returned items.
-INCLUDE_VALUES: Final = (
+#: The spec's ``IncludeEnum``: extra output the API may add to returned items (the type editors
+#: show for ``include``; any of its values is accepted).
+Include = Literal[
     "file_search_call.results",
     "web_search_call.results",
     "web_search_call.action.sources",
@@ -57,7 +58,8 @@ INCLUDE_VALUES: Final = (
     "code_interpreter_call.outputs",
     "reasoning.encrypted_content",
     "message.output_text.logprobs",
-)
+]
+INCLUDE_VALUES: Final[tuple[str, ...]] = get_args(Include)
 
 # Values quoted in messages are cut short: a 10 MB string must not become a 10 MB exception.
 _MAX_SHOWN = 80

@@ -313,7 +313,7 @@ class Requester:
         max_retries: int | NotGiven = NOT_GIVEN,
         idempotency_key: str | NotGiven = NOT_GIVEN,
         strict: bool | NotGiven = NOT_GIVEN,
-    ) -> RawResponse[_T]:
+    ) -> _T:
         """Send one API call, retrying as the rules allow, and structure the final response.
 
         Args:
@@ -332,7 +332,9 @@ class Requester:
             strict: This call's strictness, instead of the client's.
 
         Returns:
-            The final response with its structured object.
+            The structured result. Under ``with_raw_response`` the final response also goes to
+            the sink as a :class:`RawResponse`; under ``with_streaming_response`` only the live
+            response does, and ``None`` is returned (no body was read).
 
         Raises:
             ClientClosedError: The client was closed.
@@ -440,12 +442,7 @@ class Requester:
                         return cast(body, rid, strictness)
 
                     sink.append((response, sent, read, attempt - 1))  # type: ignore[union-attr]
-                    return RawResponse(
-                        status_code=response.status,
-                        headers=response.headers,
-                        request_id=request_id,
-                        parsed=None,  # type: ignore[arg-type]
-                    )
+                    return None  # type: ignore[return-value]
                 if response.status == 204 and not response.body:
                     parsed = cast(NO_CONTENT, request_id, strictness)
                 elif len(response.body) > OFF_LOOP_PARSE_BYTES:
@@ -460,16 +457,8 @@ class Requester:
                     )
                 attach_request_id(parsed, request_id)
                 if sink is not None:
-                    raw = _full_raw_response(response, sent, parsed, attempt - 1, started)
-                    sink.append(raw)
-                    return raw
-                return RawResponse(
-                    status_code=response.status,
-                    headers=response.headers,
-                    request_id=request_id,
-                    parsed=parsed,
-                    retries_taken=attempt - 1,
-                )
+                    sink.append(_full_raw_response(response, sent, parsed, attempt - 1, started))
+                return parsed
             error: APIStatusError = make_status_error(response)
             if not is_retryable_status(response.status, response.headers):
                 self._budget.record_success()

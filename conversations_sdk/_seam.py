@@ -5,14 +5,18 @@
 crosses it. ``_transport.Transport`` (aiohttp) is the default implementation and is used as is,
 so the plain call path gains nothing; a transport passed in is wrapped once, at construction, in
 :class:`UserTransport`, which gives it the same size cap and streaming as the aiohttp transport.
-Retries, idempotency keys, errors and parsing stay above the seam, in ``_requester.py``.
+:class:`LiveResponse` is what either transport's ``open`` hands over for a streamed success: its
+shared part here, the aiohttp one in ``_transport.py``, the one over a body already returned whole
+(:class:`BufferedLiveResponse`) here. Retries, idempotency keys, errors and parsing stay above
+the seam, in ``_requester.py``; nothing here touches aiohttp's sockets.
 """
 
 from __future__ import annotations
 
+import abc
 import datetime
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Protocol
 
 import aiohttp
@@ -20,7 +24,15 @@ import aiohttp
 from ._errors import APIError
 from ._wire import Request, Response, decode_text, request_id_of
 
-__all__ = ["AsyncTransport", "TransportRequest", "TransportResponse", "UserTransport"]
+__all__ = [
+    "AsyncTransport",
+    "BufferedLiveResponse",
+    "LiveResponse",
+    "TransportRequest",
+    "TransportResponse",
+    "UserTransport",
+    "chunks_of",
+]
 
 
 class TransportRequest(Protocol):
@@ -149,41 +161,37 @@ class UserTransport:
         """Nothing to do: the caller owns the transport."""
 
 
-class BufferedLiveResponse:
-    """A streamed response whose body a custom transport already returned whole.
+class LiveResponse(abc.ABC):
+    """A success handed over after its headers, its body read on demand (streaming responses).
 
-    The same interface as ``_transport.LiveResponse``: ``iter_chunks`` hands the body out in
-    ``chunk_size`` pieces, ``read`` returns it.
+    What a transport's ``open`` returns for a 2xx, and what ``AsyncStreamedResponse`` reads
+    through. This base keeps what every transport's streamed response shares: the status and
+    headers, the request id, the clock from sending to the end of the body, and whether the body
+    was streamed; a subclass reads the body (``read``, ``iter_chunks``) and lets the connection
+    go (``close``), calling :meth:`_finish` once the body is done with.
     """
 
-    __slots__ = ("_body", "_consumed", "_elapsed", "_response", "_started", "body")
+    __slots__ = ("_consumed", "_elapsed", "_started", "body", "headers", "status")
 
-    def __init__(self, response: Response, started: float) -> None:
-        self._response = response
-        self._body = response.body
+    def __init__(self, status: int, headers: Mapping[str, str], started: float) -> None:
+        #: The HTTP status.
+        self.status = status
+        #: The response headers.
+        self.headers = headers
         self._started = started
         self._elapsed: float | None = None
         self._consumed = False
+        #: The whole body once read (``None`` before).
         self.body: bytes | None = None
-
-    @property
-    def status(self) -> int:
-        """The HTTP status."""
-        return self._response.status
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """The response headers."""
-        return self._response.headers
 
     @property
     def request_id(self) -> str | None:
         """The ``x-request-id`` header, if present."""
-        return self._response.request_id
+        return request_id_of(self.headers)
 
     @property
     def http_version(self) -> str:
-        """Always ``HTTP/1.1`` (a custom transport does not say)."""
+        """``HTTP/1.1`` unless the transport says otherwise (a custom transport does not)."""
         return "HTTP/1.1"
 
     @property
@@ -193,18 +201,55 @@ class BufferedLiveResponse:
 
     @property
     def consumed(self) -> bool:
-        """Whether the body was streamed rather than read and kept."""
+        """Whether the body was streamed (``iter_chunks``) rather than read and kept."""
         return self._consumed
 
     @property
     def elapsed(self) -> datetime.timedelta:
-        """From sending to the end of the body (or to now)."""
+        """From sending to the end of the body (or to now, while it is still being read)."""
         end = self._elapsed if self._elapsed is not None else time.monotonic()
         return datetime.timedelta(seconds=end - self._started)
 
     def text_of(self, body: bytes) -> str:
         """Decode ``body`` with the charset the response names."""
-        return decode_text(body, self._response.headers)
+        return decode_text(body, self.headers)
+
+    @abc.abstractmethod
+    async def read(self) -> bytes:
+        """Read the whole body, keep it in :attr:`body` and return it."""
+
+    @abc.abstractmethod
+    def iter_chunks(self, chunk_size: int | None) -> AsyncIterator[bytes]:
+        """Yield the body, ``chunk_size`` bytes at a time (as it arrives if ``None``)."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Let the connection go, whether or not the body was read. Idempotent."""
+
+    def _finish(self) -> None:
+        # The body is done with (read, streamed to its end, failed or closed): the clock stops.
+        if self._elapsed is None:
+            self._elapsed = time.monotonic()
+
+
+def chunks_of(body: bytes, chunk_size: int | None) -> Iterator[bytes]:
+    """``body`` in pieces of ``chunk_size`` bytes (whole if ``None``): a kept body, streamed."""
+    step = chunk_size or len(body) or 1
+    for start in range(0, len(body), step):
+        yield body[start : start + step]
+
+
+class BufferedLiveResponse(LiveResponse):
+    """A streamed response whose body a custom transport already returned whole.
+
+    ``iter_chunks`` hands the body out in ``chunk_size`` pieces, ``read`` returns it.
+    """
+
+    __slots__ = ("_body",)
+
+    def __init__(self, response: Response, started: float) -> None:
+        super().__init__(response.status, response.headers, started)
+        self._body = response.body
 
     async def read(self) -> bytes:
         """The whole body."""
@@ -216,21 +261,15 @@ class BufferedLiveResponse:
     async def iter_chunks(self, chunk_size: int | None) -> AsyncIterator[bytes]:
         """Yield the body, ``chunk_size`` bytes at a time (all at once if ``None``)."""
         self._consumed = True
-        body = self._body
-        step = chunk_size or len(body) or 1
         try:
-            for start in range(0, len(body), step):
-                yield body[start : start + step]
+            for piece in chunks_of(self._body, chunk_size):
+                yield piece
         finally:
             self._finish()
 
     def close(self) -> None:
         """Mark the response closed."""
         self._finish()
-
-    def _finish(self) -> None:
-        if self._elapsed is None:
-            self._elapsed = time.monotonic()
 
 
 AsyncTransport.__module__ = "conversations_sdk"

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import ConversationsError
 from ._requester import attach_request_id
+from ._seam import LiveResponse, chunks_of
 from ._wire import HTTPRequest, Request, RequestHeaders, decode_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-
-    from ._transport import LiveResponse
 
 __all__ = ["AsyncResponseContextManager", "AsyncStreamedResponse", "StreamAlreadyConsumed"]
 
@@ -163,10 +162,8 @@ class AsyncStreamedResponse(Generic[_T]):
         """
         live = self._live
         if live.body is not None:
-            body = live.body
-            step = chunk_size or len(body) or 1
-            for start in range(0, len(body), step):
-                yield body[start : start + step]
+            for chunk in chunks_of(live.body, chunk_size):
+                yield chunk
             return
         if live.consumed:
             raise StreamAlreadyConsumed("the body was already streamed; call read() to keep it")

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime
-import functools
-import ipaddress
 import ssl
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TypeVar
 
 import aiohttp
 from aiohttp.client_reqrep import ConnectionKey
@@ -26,9 +24,12 @@ from yarl import URL
 
 from ._compat import close_connector_now, disable_connection_retry
 from ._errors import APIConnectionError, APIError, APITimeoutError
-from ._wire import Request, Response, decode_text, request_id_of
+from ._seam import LiveResponse
+from ._wire import Request, Response, is_loopback, request_id_of
 
-__all__ = ["LiveResponse", "Transport", "is_retryable_connection_error"]
+__all__ = ["AiohttpLiveResponse", "Transport", "is_retryable_connection_error", "proxy_for"]
+
+_T = TypeVar("_T")
 
 # Closing tasks of abandoned sessions, referenced until they finish.
 _CLOSING: set[asyncio.Task[None]] = set()
@@ -49,17 +50,19 @@ def is_retryable_connection_error(error: APIConnectionError) -> bool:
     return not getattr(error, _NO_RETRY, False)
 
 
-@functools.lru_cache(maxsize=256)
-def _is_loopback(host: str | None) -> bool:
-    # Cached: parsing the address costs ~2 µs per request, and a host's answer never changes.
-    if not host:
-        return False
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+def proxy_for(proxies: Mapping[str, str], url: URL) -> str | None:
+    """The proxy for a request to ``url``, from ``proxies`` (the environment's, scheme -> proxy).
+
+    ``None`` for a loopback host (even without ``NO_PROXY``: the emulator and test servers are
+    never proxied) and for a host ``NO_PROXY`` names; ``proxies`` is empty for a session the caller
+    made or passed in, whose own settings apply.
+    """
+    if not proxies or is_loopback(url.host):
+        return None
+    proxy = proxies.get(url.scheme)
+    if proxy is None or (url.host and urllib.request.proxy_bypass(url.host)):
+        return None
+    return proxy
 
 
 def _connection_error(message: str, *, retryable: bool = True) -> APIConnectionError:
@@ -241,15 +244,6 @@ class Transport:
         self._loop, self._session = loop, made
         return made
 
-    def _proxy_for(self, url: URL) -> str | None:
-        # _proxies is only ever filled for a session this SDK created (shared by copies).
-        if not self._proxies or _is_loopback(url.host):
-            return None
-        proxy = self._proxies.get(url.scheme)
-        if proxy is None or (url.host and urllib.request.proxy_bypass(url.host)):
-            return None
-        return proxy
-
     async def send(self, request: Request, *, timeout: aiohttp.ClientTimeout) -> Response:
         """Send one request and read its whole body.
 
@@ -278,7 +272,7 @@ class Transport:
                 data=request.body,
                 allow_redirects=False,
                 timeout=timeout,
-                proxy=self._proxy_for(url),
+                proxy=proxy_for(self._proxies, url),
             ) as resp:
                 body = await self._read_capped(resp)
                 return Response(status=resp.status, headers=resp.headers, body=body)
@@ -292,10 +286,10 @@ class Transport:
 
     async def open(
         self, request: Request, *, timeout: aiohttp.ClientTimeout
-    ) -> Response | LiveResponse:
+    ) -> Response | AiohttpLiveResponse:
         """Send one request and stop after the headers (``with_streaming_response``).
 
-        A success (2xx) comes back as a :class:`LiveResponse` whose body is still on the wire;
+        A success (2xx) comes back as an :class:`AiohttpLiveResponse`, its body still on the wire;
         any other status has its body read (capped) and its connection released, as :meth:`send`
         does, so that the retry loop can decide and the error can carry the body.
 
@@ -306,40 +300,27 @@ class Transport:
         session = self._ensure_session()
         url = URL(request.url, encoded=True)
         started = time.monotonic()
-        failure: BaseException | None = None
-        try:
-            resp = await session.request(
+        resp = await _guarded(
+            session.request(
                 request.method,
                 url,
                 headers=request.headers,
                 data=request.body,
                 allow_redirects=False,
                 timeout=timeout,
-                proxy=self._proxy_for(url),
-            )
-        except APIError:
-            raise
-        except BaseException as exc:
-            failure = _stream_error(exc, request)
-            if failure is exc:
-                raise
-        if failure is not None:
-            raise failure  # outside the except block: no __context__ from aiohttp
+                proxy=proxy_for(self._proxies, url),
+            ),
+            request,
+        )
         if 200 <= resp.status < 300:
-            return LiveResponse(resp, self, request, started)
+            return AiohttpLiveResponse(resp, self, request, started)
         try:
-            body = await self._read_capped(resp)
-        except APIError:
+            body = await _guarded(self._read_capped(resp), request)
+        except BaseException:
+            resp.close()  # not drained: the body may be anything (the size cap has closed it)
             raise
-        except BaseException as exc:
-            resp.close()
-            failure = _stream_error(exc, request)
-            if failure is exc:
-                raise
         finally:
             resp.release()
-        if failure is not None:
-            raise failure
         return Response(status=resp.status, headers=resp.headers, body=body)
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
@@ -404,27 +385,28 @@ class Transport:
             await session.close()
 
 
-def _stream_error(exc: BaseException, request: Request) -> BaseException:
-    """The SDK's error for an exception raised while sending or reading a streamed response.
+async def _guarded(step: Awaitable[_T], request: Request) -> _T:
+    """Await one step of a streamed response (sending, or reading the body), errors translated.
 
-    Network errors become :func:`_translate`'s (nothing in them leads to the key); anything else
-    (a cancellation, a bug) is returned unchanged, to be re-raised as it is. Callers raise the
-    result outside their ``except`` block, so aiohttp's exception is not its ``__context__``.
+    Network errors come out as :func:`_translate`'s (nothing in them leads to the key); anything
+    else (the size cap's APIError, a cancellation, a bug) propagates unchanged.
     """
-    if isinstance(exc, (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError)):
-        return _translate(exc, request)
-    return exc
+    try:
+        return await step
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError, TimeoutError) as exc:
+        error = _translate(exc, request)
+    raise error  # outside the except block: no __context__ from aiohttp
 
 
-class LiveResponse:
-    """A successful response whose body has not been read yet (``with_streaming_response``).
+class AiohttpLiveResponse(LiveResponse):
+    """A successful response whose body is still on the wire (``with_streaming_response``).
 
     Reading goes through the same size cap and the same error translation as :meth:`Transport.send`.
     The connection goes back to the pool when the body has been read whole, and is dropped when the
     response is closed before that (draining an unread body could take arbitrarily long).
     """
 
-    __slots__ = ("_consumed", "_elapsed", "_request", "_resp", "_started", "_transport", "body")
+    __slots__ = ("_request", "_resp", "_transport")
 
     def __init__(
         self,
@@ -433,29 +415,10 @@ class LiveResponse:
         request: Request,
         started: float,
     ) -> None:
+        super().__init__(resp.status, resp.headers, started)
         self._resp = resp
         self._transport = transport
         self._request = request
-        self._started = started
-        self._elapsed: float | None = None
-        self._consumed = False
-        #: The whole body once read (``None`` before).
-        self.body: bytes | None = None
-
-    @property
-    def status(self) -> int:
-        """The HTTP status."""
-        return self._resp.status
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """The response headers (case-insensitive)."""
-        return self._resp.headers
-
-    @property
-    def request_id(self) -> str | None:
-        """The ``x-request-id`` header, if present."""
-        return request_id_of(self._resp.headers)
 
     @property
     def http_version(self) -> str:
@@ -463,48 +426,17 @@ class LiveResponse:
         version = self._resp.version
         return f"HTTP/{version.major}.{version.minor}" if version is not None else "HTTP/1.1"
 
-    @property
-    def closed(self) -> bool:
-        """Whether the body was read whole or the response closed."""
-        return self._elapsed is not None
-
-    @property
-    def consumed(self) -> bool:
-        """Whether the body was streamed (``iter_bytes``) rather than read and kept."""
-        return self._consumed
-
-    @property
-    def elapsed(self) -> datetime.timedelta:
-        """From sending to the end of the body (or to now, while it is still being read)."""
-        end = self._elapsed if self._elapsed is not None else time.monotonic()
-        return datetime.timedelta(seconds=end - self._started)
-
-    def text_of(self, body: bytes) -> str:
-        """Decode ``body`` with the charset the response names."""
-        return decode_text(body, self._resp.headers)
-
     async def read(self) -> bytes:
         """Read the whole body (at most ``max_response_size`` bytes) and release the connection."""
-        if self.body is not None:
-            return self.body
-        failure: BaseException | None = None
-        try:
-            body = await self._transport._read_capped(self._resp)
-        except APIError:
-            self._finish()
-            raise
-        except BaseException as exc:
-            self._resp.close()
-            self._finish()
-            failure = _stream_error(exc, self._request)
-            if failure is exc:
+        if self.body is None:
+            try:
+                body = await _guarded(self._transport._read_capped(self._resp), self._request)
+            except BaseException:
+                self._drop()
                 raise
-        if failure is not None:
-            raise failure  # outside the except block: no __context__ from aiohttp
-        self._resp.release()
-        self._finish()
-        self.body = body
-        return body
+            self._release()
+            self.body = body
+        return self.body
 
     async def iter_chunks(self, chunk_size: int | None) -> AsyncIterator[bytes]:
         """Yield the body as it arrives (``chunk_size`` bytes at a time if given), capped in size."""
@@ -512,47 +444,36 @@ class LiveResponse:
         cap = self._transport._max_response_size
         size = 0
         content = self._resp.content
-        failure: BaseException | None = None
         try:
-            while True:
-                chunk = await (
-                    content.readany() if chunk_size is None else content.read(chunk_size)
-                )
-                if not chunk:
-                    break
+            while chunk := await _guarded(
+                content.readany() if chunk_size is None else content.read(chunk_size),
+                self._request,
+            ):
                 size += len(chunk)
                 if size > cap:
-                    error = self._transport._too_large(self.request_id)
-                    self._resp.close()
-                    raise error
+                    raise self._transport._too_large(self.request_id)
                 yield chunk
-        except APIError:
-            self._finish()
+        except BaseException:
+            # A failure, the size cap, or the caller leaving the loop: the rest is not drained.
+            self._drop()
             raise
-        except (GeneratorExit, asyncio.CancelledError):
-            self._resp.close()
-            self._finish()
-            raise
-        except BaseException as exc:
-            self._resp.close()
-            self._finish()
-            failure = _stream_error(exc, self._request)
-            if failure is exc:
-                raise
-        if failure is not None:
-            raise failure  # outside the except block: no __context__ from aiohttp
-        self._resp.release()
-        self._finish()
+        self._release()
 
     def close(self) -> None:
         """Release the connection: back to the pool if the body was read, dropped otherwise."""
         if self._elapsed is None:
             if self._resp.content.at_eof():
-                self._resp.release()
+                self._release()
             else:
-                self._resp.close()
-            self._finish()
+                self._drop()
 
-    def _finish(self) -> None:
+    def _release(self) -> None:
+        # The body was read to its end: the connection goes back to the pool.
+        self._resp.release()
+        self._finish()
+
+    def _drop(self) -> None:
+        # The body was not read to its end: the connection is closed, never drained.
         if self._elapsed is None:
-            self._elapsed = time.monotonic()
+            self._resp.close()
+            self._finish()

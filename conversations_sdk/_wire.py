@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import functools
+import ipaddress
 import json
 import math
 import re
@@ -47,6 +49,7 @@ __all__ = [
     "encode_json",
     "encode_path_param",
     "error_class_for_status",
+    "is_loopback",
     "is_retryable_status",
     "make_status_error",
     "request_id_of",
@@ -369,6 +372,22 @@ def build_query(params: Iterable[tuple[str, object]], extra: Mapping[str, object
             param="query",
             limit="valid Unicode",
         ) from None
+
+
+@functools.lru_cache(maxsize=256)
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (a URL's host: a name, an IPv4 or a bracketed IPv6 address) is this machine.
+
+    Cached: parsing the address costs ~2 µs per request, and a host's answer never changes.
+    """
+    if not host:
+        return False
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def build_url(base_url: str, path: str, query: str) -> str:

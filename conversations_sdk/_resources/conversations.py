@@ -28,6 +28,10 @@ _TO_CONVERSATION = structurer(Conversation)
 _CONVERSATIONS_PATH = build_path("conversations")
 
 
+def _conversation_path(conversation_id: str) -> str:
+    return build_path("conversations", ("conversation_id", conversation_id))
+
+
 class AsyncConversations:
     """The conversations resource of an :class:`AsyncClient` (``client.conversations``)."""
 
@@ -103,7 +107,7 @@ class AsyncConversations:
             body = {"metadata": metadata}
         else:
             body = unstructure_body({"items": items, "metadata": metadata})
-        raw = await self._client._request(
+        return await self._client._request(
             "POST",
             _CONVERSATIONS_PATH,
             body=body,
@@ -116,7 +120,6 @@ class AsyncConversations:
             idempotency_key=idempotency_key,
             strict=strict,
         )
-        return raw.parsed
 
     async def retrieve(
         self,
@@ -149,9 +152,9 @@ class AsyncConversations:
             APIStatusError: The API refused the request.
             APIConnectionError: No response, after retries.
         """
-        raw = await self._client._request(
+        return await self._client._request(
             "GET",
-            build_path("conversations", ("conversation_id", conversation_id)),
+            _conversation_path(conversation_id),
             cast=_TO_CONVERSATION,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -160,7 +163,6 @@ class AsyncConversations:
             max_retries=max_retries,
             strict=strict,
         )
-        return raw.parsed
 
     async def update(
         self,
@@ -198,9 +200,9 @@ class AsyncConversations:
             APIStatusError: The API refused the request.
             APIConnectionError: No response, after retries.
         """
-        path = build_path("conversations", ("conversation_id", conversation_id))
+        path = _conversation_path(conversation_id)  # an ID error first, as the path comes first
         check_metadata(metadata)
-        raw = await self._client._request(
+        return await self._client._request(
             "POST",
             path,
             body=unstructure_body({"metadata": metadata}),
@@ -213,7 +215,6 @@ class AsyncConversations:
             idempotency_key=idempotency_key,
             strict=strict,
         )
-        return raw.parsed
 
     async def delete(
         self,
@@ -249,9 +250,9 @@ class AsyncConversations:
             APIStatusError: The API refused the request.
             APIConnectionError: No response, after retries.
         """
-        raw = await self._client._request(
+        return await self._client._request(
             "DELETE",
-            build_path("conversations", ("conversation_id", conversation_id)),
+            _conversation_path(conversation_id),
             # A 204 without a body is success too: the receipt it stands for.
             cast=structurer(
                 ConversationDeletedResource,
@@ -265,7 +266,6 @@ class AsyncConversations:
             idempotency_key=idempotency_key,
             strict=strict,
         )
-        return raw.parsed
 
 
 class AsyncConversationsWithRawResponse(RawView[AsyncConversations]):

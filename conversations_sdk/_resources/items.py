@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, cast
 
 from .._converter import unstructure_body
 from .._pagination import AsyncPager, page_structurer
 from .._params import (
     NOT_GIVEN,
+    Include,
     NotGiven,
     check_after,
     check_include,
@@ -25,24 +26,23 @@ from ..models import Conversation, ConversationItem, ConversationItemList, Input
 from ..types import InputItemParam
 from . import RawMethod, RawPagerMethod, RawView, StreamMethod, StreamPagerMethod, structurer
 
-__all__ = ["AsyncItems", "AsyncItemsWithRawResponse", "AsyncItemsWithStreamingResponse"]
+__all__ = ["AsyncItems", "AsyncItemsWithRawResponse", "AsyncItemsWithStreamingResponse", "Include"]
 
 # Built once: a structurer depends only on its class, and a closure per call costs ~0.3 µs.
 _TO_PAGE = structurer(ConversationItemList)
-_TO_ITEM = structurer(cast(Any, ConversationItem))
-_TO_CONVERSATION = structurer(Conversation)
+_TO_ITEM: Callable[[Any, str | None, bool], ConversationItem] = structurer(
+    cast(Any, ConversationItem)
+)
 
-#: The spec's ``IncludeEnum`` values, for editors; any of them is accepted.
-Include = Literal[
-    "file_search_call.results",
-    "web_search_call.results",
-    "web_search_call.action.sources",
-    "message.input_image.image_url",
-    "computer_call_output.output.image_url",
-    "code_interpreter_call.outputs",
-    "reasoning.encrypted_content",
-    "message.output_text.logprobs",
-]
+
+def _items_path(conversation_id: str) -> str:
+    return build_path("conversations", ("conversation_id", conversation_id), "items")
+
+
+def _item_path(conversation_id: str, item_id: str) -> str:
+    return build_path(
+        "conversations", ("conversation_id", conversation_id), "items", ("item_id", item_id)
+    )
 
 
 def _include_query(include: Sequence[str] | NotGiven) -> list[tuple[str, object]]:
@@ -109,10 +109,10 @@ class AsyncItems:
             APIStatusError: The API refused the request.
             APIConnectionError: No response, after retries.
         """
-        path = build_path("conversations", ("conversation_id", conversation_id), "items")
+        path = _items_path(conversation_id)
         checked = check_items(items)
         query = _include_query(include)
-        raw = await self._client._request(
+        return await self._client._request(
             "POST",
             path,
             query=query,
@@ -126,8 +126,6 @@ class AsyncItems:
             idempotency_key=idempotency_key,
             strict=strict,
         )
-        result: ConversationItemList = raw.parsed
-        return result
 
     def list(
         self,
@@ -168,7 +166,7 @@ class AsyncItems:
         Raises:
             InvalidRequestError: An argument breaks a limit; raised here, before any request.
         """
-        path = build_path("conversations", ("conversation_id", conversation_id), "items")
+        path = _items_path(conversation_id)
         first_after = None if isinstance(after, NotGiven) else check_after(after)
         query: list[tuple[str, object]] = []
         if not isinstance(limit, NotGiven):
@@ -187,7 +185,7 @@ class AsyncItems:
 
         async def fetch(cursor: str | None) -> ConversationItemList:
             page_query = query if cursor is None else [("after", cursor), *query]
-            raw = await client._request(
+            return await client._request(
                 "GET",
                 path,
                 query=page_query,
@@ -199,8 +197,6 @@ class AsyncItems:
                 max_retries=max_retries,
                 strict=strict,
             )
-            page: ConversationItemList = raw.parsed
-            return page
 
         return AsyncPager(fetch, after=first_after)
 
@@ -239,12 +235,9 @@ class AsyncItems:
             APIStatusError: The API refused the request.
             APIConnectionError: No response, after retries.
         """
-        path = build_path(
-            "conversations", ("conversation_id", conversation_id), "items", ("item_id", item_id)
-        )
-        raw = await self._client._request(
+        return await self._client._request(
             "GET",
-            path,
+            _item_path(conversation_id, item_id),
             query=_include_query(include),
             cast=_TO_ITEM,
             extra_headers=extra_headers,
@@ -254,8 +247,6 @@ class AsyncItems:
             max_retries=max_retries,
             strict=strict,
         )
-        item: ConversationItem = raw.parsed
-        return item
 
     async def delete(
         self,
@@ -294,12 +285,9 @@ class AsyncItems:
             APIStatusError: The API refused the request.
             APIConnectionError: No response, after retries.
         """
-        path = build_path(
-            "conversations", ("conversation_id", conversation_id), "items", ("item_id", item_id)
-        )
-        raw = await self._client._request(
+        return await self._client._request(
             "DELETE",
-            path,
+            _item_path(conversation_id, item_id),
             # A 204 without a body is success too: the conversation, of which only the ID is known.
             cast=structurer(
                 Conversation, lambda: {"id": conversation_id, "object": "conversation"}
@@ -312,8 +300,6 @@ class AsyncItems:
             idempotency_key=idempotency_key,
             strict=strict,
         )
-        conversation: Conversation = raw.parsed
-        return conversation
 
 
 class AsyncItemsWithRawResponse(RawView[AsyncItems]):

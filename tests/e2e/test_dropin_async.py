@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import gc
 import threading
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
@@ -30,6 +31,7 @@ from conversations_sdk import (
     PageInfo,
     RetryPolicy,
     StreamAlreadyConsumed,
+    UnclosedClientWarning,
 )
 from conversations_sdk.emulator import Faults, ThreadedEmulator
 from conversations_sdk.models import Conversation
@@ -375,15 +377,23 @@ async def test_with_options_merges_or_replaces_headers_and_query(emu: ThreadedEm
         default_headers={"X-A": "1"},
         default_query={"a": "1"},
     ) as client:
-        merged = client.copy(default_headers={"X-B": "2"}, default_query={"b": "2"})
-        assert dict(merged._options.default_headers) == {"X-A": "1", "X-B": "2"}
-        assert dict(merged._options.default_query) == {"a": "1", "b": "2"}
-        replaced = client.copy(set_default_headers={"X-B": "2"}, set_default_query={"b": "2"})
-        assert dict(replaced._options.default_headers) == {"X-B": "2"}
-        assert dict(replaced._options.default_query) == {"b": "2"}
+
+        async def sent_by(copy: AsyncClient) -> HTTPRequest:
+            # What a call of the copy sends, as the emulator answered it.
+            raw = await copy.conversations.with_raw_response.create()
+            return raw.http_request
+
+        merged = await sent_by(client.copy(default_headers={"X-B": "2"}, default_query={"b": "2"}))
+        assert (merged.headers.get("X-A"), merged.headers.get("X-B")) == ("1", "2")
+        assert merged.url.endswith("/conversations?a=1&b=2")
+        replaced = await sent_by(
+            client.copy(set_default_headers={"X-B": "2"}, set_default_query={"b": "2"})
+        )
+        assert (replaced.headers.get("X-A"), replaced.headers.get("X-B")) == (None, "2")
+        assert replaced.url.endswith("/conversations?b=2")
         kept = client.copy(timeout=NOT_GIVEN, max_retries=NOT_GIVEN, api_key=None)
         assert (kept.timeout, kept.max_retries) == (client.timeout, client.max_retries)
-        assert kept._options.api_key == KEY
+        assert (await sent_by(kept)).headers["Authorization"] == f"Bearer {KEY}"
         no_timeout = client.copy(timeout=None)
         assert no_timeout.timeout.total is None
         with pytest.raises(ValueError, match="mutually exclusive"):
@@ -410,12 +420,38 @@ async def test_closing_the_copy_keeps_the_pool(
 
 
 async def test_copy_of_a_dropped_original_keeps_working(emu: ThreadedEmulator) -> None:
-    """`AsyncClient(...).with_options(...)` alone: the copy keeps its original (the pool) alive."""
-    copy = AsyncClient(api_key=KEY, base_url=emu.base_url).with_options(max_retries=0)
-    created = await copy.conversations.create()
+    """`AsyncClient(...).with_options(...)` alone: the copy keeps its original (the pool) alive;
+    once the copy is gone too, the original is reported unclosed and its pool closed."""
+    probe = SessionProbe()
+    holder = [
+        AsyncClient(api_key=KEY, base_url=emu.base_url, session_factory=probe).with_options(
+            max_retries=0
+        )
+    ]
+    copy = holder[0]
+    created = await copy.conversations.create()  # the original's pool is open from here on
+    gc.collect()  # nothing but the copy refers to the original
     assert (await copy.conversations.retrieve(created.id)).id == created.id
-    assert copy._original is not None
-    await copy._original.aclose()
+    await copy.aclose()  # a copy never closes the pool it shares
+    del copy
+    session = probe.session
+    assert session is not None
+    assert not session.closed
+
+    def drop_the_copy() -> None:
+        holder.clear()
+        gc.collect()
+
+    try:
+        with pytest.warns(UnclosedClientWarning, match="AsyncClient was not closed"):
+            drop_the_copy()
+        for _ in range(100):  # closed by a task on this loop
+            if probe.sessions[0].closed:  # not `session`: mypy would take it as still open
+                break
+            await asyncio.sleep(0.01)
+        assert session.closed
+    finally:
+        await session.close()
 
 
 # -- 5. api_key providers ---------------------------------------------------------------------------

@@ -327,30 +327,44 @@ async def test_a_page_over_the_limit_is_refused_before_structuring(
 
 
 async def test_large_bodies_are_parsed_off_the_event_loop() -> None:
-    """Bodies over OFF_LOOP_PARSE_BYTES are decoded and structured in a worker thread, so the
-    loop keeps serving other calls; small ones stay on the loop (no thread hop per call)."""
+    """Bodies over OFF_LOOP_PARSE_BYTES are decoded and structured in a worker thread (the loop's
+    default executor), so the loop keeps serving other calls; small ones stay on the loop (no
+    thread hop per call)."""
+    import asyncio
+    import concurrent.futures
     import threading
 
     from conversations_sdk._requester import OFF_LOOP_PARSE_BYTES
 
+    class RecordingExecutor(concurrent.futures.ThreadPoolExecutor):
+        """A default executor recording the thread each job runs on."""
+
+        def __init__(self) -> None:
+            super().__init__(max_workers=1)
+            self.threads: list[int] = []
+
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            def run() -> Any:
+                self.threads.append(threading.get_ident())
+                return fn(*args, **kwargs)
+
+            return super().submit(run)
+
     big = _page(["m0"], has_more=False, last_id="m0")
     big["data"][0]["content"][0]["text"] = "x" * OFF_LOOP_PARSE_BYTES
     small = _page(["m0"], has_more=False, last_id="m0")
-    threads: list[int] = []
-
-    def record(body: Any, request_id: str | None, strict: bool) -> Any:
-        threads.append(threading.get_ident())
-        return body
-
-    loop_thread = threading.get_ident()
-    for page, on_loop in ((small, True), (big, False)):
+    executor = RecordingExecutor()
+    # This test's own loop (one per test) shuts it down when it closes.
+    asyncio.get_running_loop().set_default_executor(executor)
+    for page, jobs in ((small, 0), (big, 1)):
         async with (
             PageServer({None: page}) as base_url,
             AsyncClient(api_key=API_KEY, base_url=base_url, max_retries=0) as client,
         ):
-            raw = await client._request("GET", "/conversations/conv_1/items", cast=record)
-        assert raw.parsed == page
-        assert (threads[-1] == loop_thread) is on_loop
+            first = await client.conversations.items.list("conv_1")
+        assert [item.to_dict() for item in first.data] == page["data"]
+        assert len(executor.threads) == jobs
+    assert threading.get_ident() not in executor.threads
 
 
 # --- item 18: a blocking Client aimed at an Emulator on the caller's own loop ---------------------

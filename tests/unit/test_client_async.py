@@ -6,12 +6,16 @@ import asyncio
 import gc
 import logging
 import pickle
+import traceback
 import urllib.parse
+import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from aioresponses.core import normalize_url  # type: ignore[attr-defined]
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
@@ -850,9 +854,14 @@ async def test_api_key_never_leaks(
         await client.conversations.retrieve("conv_1")
     with pytest.raises(APIConnectionError) as conn_info:
         await client.conversations.retrieve("conv_1")
-    texts = [repr(client), repr(client._options), repr(client.conversations), caplog.text]
+    texts = [repr(client), repr(client.with_options()), repr(client.conversations), caplog.text]
     for error in (status_info.value, conn_info.value):
         texts += [str(error), repr(error), repr(error.args), repr(vars(error))]
+        # As a renderer of traceback locals shows it: the request engine's frames hold the client,
+        # its options (the key among them) and the request (its Authorization header).
+        rendered = traceback.TracebackException.from_exception(error, capture_locals=True)
+        assert "options = ClientOptions(" in "".join(rendered.format())
+        texts.append("".join(rendered.format()))
         texts.append(pickle.dumps(error).decode("latin-1"))
         assert type(pickle.loads(pickle.dumps(error))) is type(error)  # noqa: S301 - our own bytes
     assert all(API_KEY not in text for text in texts)
@@ -877,22 +886,59 @@ def test_openai_log_turns_on_logging(monkeypatch: pytest.MonkeyPatch) -> None:
         logger.setLevel(logging.NOTSET)
 
 
-async def test_environment_proxy_for_remote_hosts_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """HTTPS_PROXY is used for the API host, never for loopback, and NO_PROXY is honoured."""
-    from conversations_sdk._transport import Transport
+def _proxy_environment(monkeypatch: pytest.MonkeyPatch, **variables: str) -> None:
+    # Whatever the machine running the tests has set, in either case, is cleared first.
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
 
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
-    monkeypatch.setenv("NO_PROXY", "internal.example")
-    transport = Transport(None, connection_limit=10, max_response_size=1024)
-    try:
-        transport._ensure_session()
-        assert transport._proxy_for(URL("https://api.openai.com/v1")) == "http://127.0.0.1:3128"
-        assert transport._proxy_for(URL("https://internal.example/v1")) is None
-        assert transport._proxy_for(URL("http://127.0.0.1:8000/v1")) is None
-        assert transport._proxy_for(URL("http://localhost:8000/v1")) is None
-        assert transport._proxy_for(URL("http://[::1]:8000/v1")) is None
-    finally:
-        await transport.aclose()
+
+def test_environment_proxy_for_remote_hosts_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY is used for the API host, never for loopback, and NO_PROXY is honoured.
+
+    A unit test of the transport's pure decision: what NO_PROXY changes cannot be shown over a
+    socket without resolving a remote name (the test below shows the proxy carrying a call).
+    """
+    from conversations_sdk._transport import proxy_for
+
+    _proxy_environment(
+        monkeypatch, HTTPS_PROXY="http://127.0.0.1:3128", NO_PROXY="internal.example"
+    )
+    proxies = urllib.request.getproxies()
+    assert proxy_for(proxies, URL("https://api.openai.com/v1")) == "http://127.0.0.1:3128"
+    assert proxy_for(proxies, URL("https://internal.example/v1")) is None
+    assert proxy_for(proxies, URL("http://127.0.0.1:8000/v1")) is None
+    assert proxy_for(proxies, URL("http://localhost:8000/v1")) is None
+    assert proxy_for(proxies, URL("http://[::1]:8000/v1")) is None
+    assert proxy_for({}, URL("https://api.openai.com/v1")) is None  # a caller's session
+
+
+async def test_environment_proxy_carries_calls_to_remote_hosts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With HTTP_PROXY set, a call to a remote host goes through the proxy (here a loopback
+    server answering as the API would); a call to a loopback base_url goes straight there."""
+    targets: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        targets.append(request.raw_path)  # absolute-form when sent to a proxy
+        return web.json_response(CONV)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    async with TestServer(app, host="127.0.0.1", port=0) as server:
+        _proxy_environment(monkeypatch, HTTP_PROXY=f"http://127.0.0.1:{server.port}")
+        async with AsyncClient(api_key=API_KEY, base_url="http://api.example.test/v1") as client:
+            assert (await client.conversations.retrieve("conv_1")).id == "conv_1"
+        assert targets == ["http://api.example.test/v1/conversations/conv_1"]
+        # The proxy now refuses connections: reaching the server proves the call went direct.
+        _proxy_environment(monkeypatch, HTTP_PROXY="http://127.0.0.1:9")
+        direct = f"http://127.0.0.1:{server.port}/v1"
+        async with AsyncClient(api_key=API_KEY, base_url=direct, max_retries=0) as client:
+            assert (await client.conversations.retrieve("conv_1")).id == "conv_1"
+        assert targets[1:] == ["/v1/conversations/conv_1"]
 
 
 def test_client_used_from_a_second_loop_fails_clearly(mock_api: MockAPI) -> None:
