@@ -15,6 +15,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import aiohttp
 import pytest
 
 from conversations_sdk import AsyncClient, Client
@@ -25,9 +26,8 @@ COROUTINES = 256
 THREADS = 32
 
 
-def _pool_state(client: AsyncClient) -> tuple[int, int]:
+def _pool_state(session: aiohttp.ClientSession | None) -> tuple[int, int]:
     """(connections checked out, idle connections kept for reuse)."""
-    session = client._transport.session
     assert session is not None
     connector = session.connector
     assert connector is not None
@@ -112,7 +112,18 @@ async def test_load_async_and_blocking_clients(figure: FigureRecorder) -> None:
         warnings.simplefilter("always")
         loop = asyncio.get_running_loop()
         started = loop.time()
-        blocking = Client(api_key=API_KEY, base_url=live.base_url)
+        # The blocking client's pool, made as the SDK makes its own; the factory keeps it at hand.
+        blocking_sessions: list[aiohttp.ClientSession] = []
+
+        def blocking_session() -> aiohttp.ClientSession:
+            connector = aiohttp.TCPConnector(limit=1000)
+            session = aiohttp.ClientSession(
+                connector=connector, cookie_jar=aiohttp.DummyCookieJar()
+            )
+            blocking_sessions.append(session)
+            return session
+
+        blocking = Client(api_key=API_KEY, base_url=live.base_url, session_factory=blocking_session)
         async with AsyncClient(api_key=API_KEY, base_url=live.base_url) as client:
 
             def threads() -> None:
@@ -130,9 +141,9 @@ async def test_load_async_and_blocking_clients(figure: FigureRecorder) -> None:
                 *(_async_worker(client, w, async_share[w], async_tally) for w in range(COROUTINES)),
             )
             elapsed = loop.time() - started
-            async_busy, async_idle = _pool_state(client)
-        blocking_client = blocking._runner.peek_client()
-        blocking_busy, blocking_idle = _pool_state(blocking_client)
+            async_busy, async_idle = _pool_state(client._transport.session)
+        (blocking_pool,) = blocking_sessions
+        blocking_busy, blocking_idle = _pool_state(blocking_pool)
         blocking.close()
         gc.collect()
     resource_warnings = [w for w in caught if issubclass(w.category, ResourceWarning)]
