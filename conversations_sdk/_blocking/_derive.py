@@ -198,7 +198,8 @@ class _RunsCoroutine(BlockingMethod[_P, _R]):
             coro = self._method(resource._target(), *args, **kwargs)
         except TypeError as exc:
             raise self._in_callers_terms(exc) from None
-        return cast("_R", resource._runner.run(coro))
+        result: _R = resource._runner.run(coro)  # (no cast() call: this is the hot path)
+        return result
 
 
 class _FetchesFirstPage(BlockingMethod[_P, _R]):
