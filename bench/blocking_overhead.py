@@ -4,7 +4,7 @@ Two measurements, both in this one process:
 
 1. **The hop alone**: a no-op coroutine run from a plain thread on a loop thread, 20,000 times,
    by ``portal.call``, by ``asyncio.run_coroutine_threadsafe(...).result()``, and by the facade's
-   own hop (``_Runner.run``). CPU is :func:`time.process_time`, so the loop thread's work counts.
+   own hop (``Runner.run``). CPU is :func:`time.process_time`, so the loop thread's work counts.
 2. **Real calls**: ``conversations.retrieve`` against the canned bench server (a separate process,
    so its CPU is not billed here), by ``AsyncClient`` awaited in a loop and by ``Client`` from the
    main thread, interleaved in rounds so drift hits both alike. The overhead is the difference of
@@ -28,7 +28,7 @@ from typing import Any
 from anyio.from_thread import start_blocking_portal
 
 from conversations_sdk import AsyncClient, Client
-from conversations_sdk._blocking import _Runner
+from conversations_sdk._blocking._runner import Runner
 
 API_KEY = "sk-bench-not-a-real-key"
 CONVERSATION_ID = "conv_bench"
@@ -58,7 +58,7 @@ def _per_call(fn: Callable[[], Any], n: int) -> tuple[float, float]:
 def measure_hops(n: int, rounds: int) -> dict[str, dict[str, float]]:
     """Per-call cost of each way of running a no-op coroutine on another thread's loop."""
     results: dict[str, list[tuple[float, float]]] = {}
-    runner = _Runner(_NullClient, _NullClient())
+    runner = Runner(_NullClient, _NullClient())
     try:
         with start_blocking_portal("asyncio") as portal:
             loop = portal.call(asyncio.get_running_loop)
@@ -67,7 +67,7 @@ def measure_hops(n: int, rounds: int) -> dict[str, dict[str, float]]:
                 "run_coroutine_threadsafe": lambda: asyncio.run_coroutine_threadsafe(
                     _noop(), loop
                 ).result(),
-                "facade hop (_Runner.run)": lambda: runner.run(_noop()),
+                "facade hop (Runner.run)": lambda: runner.run(_noop()),
             }
             for _ in range(rounds):
                 for name, fn in ways.items():

@@ -57,7 +57,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"_\w+"),
     (
         r"py:.*",
-        r"(Timeout|PageFetcher|FaultMode|FaultWhen|Include|ApiKey|RequestHeaders|LiveResponse|Request|Requester)",
+        r"(Timeout|PageFetcher|FaultMode|FaultWhen|Include|ApiKey|RequestHeaders|LiveResponse|Request|Requester|Runner)",
     ),
     (
         r"py:.*",

@@ -14,6 +14,7 @@ import threading
 import typing
 from typing import Any
 
+import aiohttp
 import attrs
 import pytest
 
@@ -41,6 +42,7 @@ from conversations_sdk._blocking import (
     ItemsWithRawResponse,
     ItemsWithStreamingResponse,
 )
+from conversations_sdk._blocking._derive import BlockingMethod
 from conversations_sdk._resources.conversations import (
     AsyncConversationsWithRawResponse,
     AsyncConversationsWithStreamingResponse,
@@ -50,7 +52,8 @@ from conversations_sdk._resources.items import (
     AsyncItemsWithStreamingResponse,
 )
 from conversations_sdk.emulator import ThreadedEmulator
-from conversations_sdk.models import Conversation, ConversationItemList
+from conversations_sdk.models import Conversation, ConversationItem
+from conversations_sdk.testing import MockRequest, MockResponse, MockTransport
 
 API_KEY = "sk-test-CANARY-blocking-0123456789"
 
@@ -63,11 +66,18 @@ def _public_methods(cls: type) -> dict[str, Any]:
     }
 
 
-def _loop_thread(client: Client) -> threading.Thread:
-    opened = client._runner._open
-    assert opened is not None
-    (thread,) = [t for t in threading.enumerate() if t.ident == opened.thread_id]
-    return thread
+class SessionFactory:
+    """A ``session_factory`` that keeps each session it makes and the thread it was called on:
+    the client's own loop thread, as ``Client`` documents."""
+
+    def __init__(self) -> None:
+        self.sessions: list[aiohttp.ClientSession] = []
+        self.threads: list[threading.Thread] = []
+
+    def __call__(self) -> aiohttp.ClientSession:
+        self.threads.append(threading.current_thread())
+        self.sessions.append(aiohttp.ClientSession())
+        return self.sessions[-1]
 
 
 def _text(item: Any) -> str:
@@ -131,7 +141,9 @@ def test_raw_views_have_blocking_twins(async_cls: type, blocking_cls: type) -> N
         async_sig = inspect.signature(getattr(async_cls, name).__wrapped__)
         twin = getattr(blocking_cls, name)
         assert inspect.signature(twin).parameters == async_sig.parameters, name
-        assert str(inspect.signature(twin).return_annotation).startswith("RawResponse[")
+        # The async view's RawResponse of the method's return; a page parses to a blocking Pager.
+        parsed = str(async_sig.return_annotation).replace("AsyncPager[", "Pager[")
+        assert inspect.signature(twin).return_annotation == f"RawResponse[{parsed}]", name
 
 
 @pytest.mark.parametrize(
@@ -151,8 +163,10 @@ def test_streaming_views_have_blocking_twins(async_cls: type, blocking_cls: type
         async_sig = inspect.signature(getattr(async_cls, name).__wrapped__)
         twin = getattr(blocking_cls, name)
         assert inspect.signature(twin).parameters == async_sig.parameters, name
-        returned = str(inspect.signature(twin).return_annotation)
-        assert returned.startswith("ResponseContextManager[StreamedResponse["), name
+        # ResponseContextManager[T] gives a StreamedResponse[T] whose parse() returns T.
+        parsed = str(async_sig.return_annotation).replace("AsyncPager[", "Pager[")
+        returned = inspect.signature(twin).return_annotation
+        assert returned == f"ResponseContextManager[{parsed}]", name
 
 
 @pytest.mark.parametrize(
@@ -239,10 +253,44 @@ def test_official_page_and_raw_names_exist_on_both_sides() -> None:
 def test_return_types_name_the_blocking_results() -> None:
     """Signatures and resolved hints say Pager / RawResponse where the async side says AsyncPager."""
     assert str(inspect.signature(Items.list).return_annotation) == "Pager[ConversationItem]"
-    assert typing.get_origin(typing.get_type_hints(Items.list)["return"]) is Pager
+    assert typing.get_type_hints(Items.list)["return"] == Pager[ConversationItem]
     raw_list = typing.get_type_hints(ItemsWithRawResponse.list)["return"]
-    assert raw_list == RawResponse[ConversationItemList]
+    assert raw_list == RawResponse[Pager[ConversationItem]]
+    streamed_list = typing.get_type_hints(ItemsWithStreamingResponse.list)["return"]
+    assert streamed_list == conversations_sdk.ResponseContextManager[Pager[ConversationItem]]
     assert typing.get_type_hints(Conversations.create)["return"] is Conversation
+    assert inspect.signature(Items.retrieve).return_annotation == "ConversationItem"
+
+
+BLOCKING_CLASSES = (
+    Conversations,
+    Items,
+    ConversationsWithRawResponse,
+    ConversationsWithStreamingResponse,
+    ItemsWithRawResponse,
+    ItemsWithStreamingResponse,
+)
+
+
+@pytest.mark.parametrize("blocking_cls", BLOCKING_CLASSES, ids=lambda c: c.__name__)
+def test_shown_return_is_the_resolved_return(blocking_cls: type) -> None:
+    """The return help() shows names exactly the type typing.get_type_hints() gives; the other
+    hints are the async method's."""
+    public = {name: getattr(conversations_sdk, name) for name in conversations_sdk.__all__}
+    twins = [m for m in vars(blocking_cls).values() if isinstance(m, BlockingMethod)]
+    assert twins
+    for twin in twins:
+        hints = typing.get_type_hints(twin)
+        shown = inspect.signature(twin).return_annotation
+
+        def read_as_a_reader_would() -> None: ...
+
+        read_as_a_reader_would.__annotations__ = {"return": shown}
+        namespace = {**twin.__wrapped__.__globals__, **public}
+        resolved = typing.get_type_hints(read_as_a_reader_would, globalns=namespace)
+        assert resolved["return"] == hints["return"], shown
+        async_hints = typing.get_type_hints(twin.__wrapped__)
+        assert {**hints, "return": None} == {**async_hints, "return": None}
 
 
 def test_client_takes_the_async_client_arguments() -> None:
@@ -297,13 +345,14 @@ def test_raw_responses(blocking_client: Client) -> None:
 def test_settings_are_readable_without_starting_the_thread(emulator: ThreadedEmulator) -> None:
     """base_url, max_retries, timeout and retry_policy read the settings; no thread is started."""
     policy = RetryPolicy.no_backoff()
+    before = set(threading.enumerate())
     client = Client(api_key=API_KEY, base_url=emulator.base_url, max_retries=5, retry=policy)
     try:
         assert client.base_url == emulator.base_url
         assert client.max_retries == 5
         assert client.retry_policy == policy
         assert client.timeout.total is not None
-        assert client._runner._open is None
+        assert set(threading.enumerate()) == before
     finally:
         client.close()
 
@@ -383,28 +432,37 @@ async def test_blocking_client_inside_a_running_loop(blocking_client: Client) ->
     assert blocking_client.conversations.retrieve(conv.id).metadata == {"where": "inside a loop"}
 
 
-def test_call_from_the_client_loop_thread_raises(blocking_client: Client) -> None:
-    """A blocking call or close() made on the client's own loop thread fails fast, no deadlock."""
-    conv = blocking_client.conversations.create()
-    opened = blocking_client._runner._open
-    assert opened is not None
-    with pytest.raises(RuntimeError, match="own event loop thread"):
-        opened.portal.call(blocking_client.conversations.retrieve, conv.id)
-    with pytest.raises(RuntimeError, match="own event loop thread"):
-        opened.portal.call(blocking_client.close)
-    assert blocking_client.conversations.retrieve(conv.id) == conv
+def test_call_from_the_client_loop_thread_raises() -> None:
+    """A blocking call or close() made on the client's own loop thread (here from a transport's
+    handler, which runs there) fails fast instead of deadlocking; the client keeps working."""
+    refused: list[str] = []
+
+    def handler(request: MockRequest) -> MockResponse:
+        for reentry in (lambda: client.conversations.retrieve("conv_1"), client.close):
+            try:
+                reentry()
+            except RuntimeError as exc:
+                refused.append(str(exc))
+        return MockResponse(json={"id": "conv_1", "object": "conversation", "created_at": 1})
+
+    with Client(api_key=API_KEY, transport=MockTransport(handler), max_retries=0) as client:
+        assert client.conversations.retrieve("conv_1").id == "conv_1"
+        assert len(refused) == 2
+        assert all("own event loop thread" in message for message in refused)
+        assert client.conversations.retrieve("conv_1").id == "conv_1"
+        assert not client.is_closed
 
 
 # -- lifecycle -----------------------------------------------------------------------------------------
 
 
 def test_with_block_closes_session_and_thread(emulator: ThreadedEmulator) -> None:
-    """Leaving ``with`` closes the async client's session and stops the loop thread."""
-    with Client(api_key=API_KEY, base_url=emulator.base_url) as client:
+    """Leaving ``with`` closes the client's session and stops its loop thread."""
+    factory = SessionFactory()
+    with Client(api_key=API_KEY, base_url=emulator.base_url, session_factory=factory) as client:
         client.conversations.create()
-        thread = _loop_thread(client)
-        async_client = client._runner.peek_client()
-    assert async_client.is_closed
+    ((session,), (thread,)) = factory.sessions, factory.threads
+    assert session.closed
     assert not thread.is_alive()
     assert client.is_closed
     with pytest.raises(ClientClosedError):
@@ -415,14 +473,14 @@ def test_with_block_closes_session_and_thread(emulator: ThreadedEmulator) -> Non
 
 def test_unclosed_client_is_cleaned_at_garbage_collection(emulator: ThreadedEmulator) -> None:
     """A client dropped without close() stops its thread and closes its session, warning-free."""
-    client = Client(api_key=API_KEY, base_url=emulator.base_url)
+    factory = SessionFactory()
+    client = Client(api_key=API_KEY, base_url=emulator.base_url, session_factory=factory)
     client.conversations.create()
-    thread = _loop_thread(client)
-    async_client = client._runner.peek_client()
     del client
     gc.collect()
+    ((session,), (thread,)) = factory.sessions, factory.threads
     assert not thread.is_alive()
-    assert async_client.is_closed
+    assert session.closed
 
 
 def test_unused_client_starts_no_thread(emulator: ThreadedEmulator) -> None:

@@ -221,12 +221,13 @@ def test_with_options_shares_the_loop_and_leaves_the_original(
     blocking_client: Client, conv: Conversation
 ) -> None:
     """The copy has its options, runs on the original's loop thread, and closing it is local."""
+    threads = set(threading.enumerate())  # the original's loop thread is running already
     copy = blocking_client.with_options(max_retries=0, default_headers={"X-Trace": "1"})
     assert copy.max_retries == 0
     assert blocking_client.max_retries == 2
     raw = copy.conversations.with_raw_response.retrieve(conv.id)
     assert raw.http_request.headers["X-Trace"] == "1"
-    assert copy._runner.on_loop_thread() is False
+    assert set(threading.enumerate()) == threads  # no loop thread of its own
     copy.close()
     assert copy.is_closed
     with pytest.raises(ClientClosedError):
@@ -284,13 +285,16 @@ def test_session_factory_runs_on_the_loop_thread(
 ) -> None:
     """The factory is called once, on the client's own loop thread, and its session is used."""
     counter = Counter()
+    before = set(threading.enumerate())
     with Client(
         api_key=API_KEY, base_url=emulator.base_url, session_factory=counter.factory
     ) as client:
         client.conversations.retrieve(conv.id)
         client.conversations.retrieve(conv.id)
-        loop_thread = client._runner._open.thread_id  # type: ignore[union-attr]
-    assert counter.made_on == [loop_thread]
+        started = {thread.ident: thread for thread in set(threading.enumerate()) - before}
+    (made_on,) = counter.made_on
+    assert made_on in started  # a thread the client started: its loop thread...
+    assert not started[made_on].is_alive()  # ...which closing the client ended
     assert len(counter.requests) == 2
 
 

@@ -1,8 +1,10 @@
-"""The blocking machinery on its own: the portal hop, the descriptors, lifecycle, threads and loops.
+"""The blocking machinery on its own: the hop, the descriptors, lifecycle, threads and loops.
 
-These tests drive a tiny fake async resource, so they pin down what ``_blocking`` itself promises
-independently of HTTP: results and exceptions pass through unchanged, calls from many threads never
-cross, Ctrl-C cancels the coroutine, closing and garbage collection stop the loop thread.
+These tests drive a tiny fake async resource through a ``Runner`` and the ``blocking`` descriptor,
+so they pin down what ``_blocking`` itself promises independently of HTTP: results and exceptions
+pass through unchanged, calls from many threads never cross, Ctrl-C cancels the coroutine, closing
+and garbage collection stop the loop thread. They use the runner's own methods only; code that must
+run on the loop thread is a coroutine of the fake resource, as it would be in a real client.
 """
 
 from __future__ import annotations
@@ -14,19 +16,15 @@ import inspect
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
 
 from conversations_sdk import AsyncPager, ClientClosedError, NotFoundError
-from conversations_sdk._blocking import (
-    Pager,
-    _BlockingResource,
-    _finalize,
-    _Runner,
-    blocking,
-    blocking_pager,
-)
+from conversations_sdk._blocking import Pager, blocking
+from conversations_sdk._blocking._derive import BlockingResource
+from conversations_sdk._blocking._runner import Runner, finalize
 
 TRACE: contextvars.ContextVar[str] = contextvars.ContextVar("TRACE", default="unset")
 
@@ -96,6 +94,14 @@ class FakeResource:
         """Read a context variable set by the caller."""
         return TRACE.get()
 
+    async def thread(self) -> threading.Thread:
+        """The thread the coroutine runs on: the loop thread."""
+        return threading.current_thread()
+
+    async def call_here(self, fn: Callable[[], Any]) -> Any:
+        """Call ``fn()`` on the loop thread, as code running on the client's loop would."""
+        return fn()
+
     def list(self, total: int) -> FakePager:
         """A pager over ``total`` numbers."""
         return FakePager(self, total)
@@ -112,37 +118,28 @@ class FakeAsyncClient:
         self.closed_event.set()
 
 
-class Blocking(_BlockingResource):
+class Blocking(BlockingResource):
     echo = blocking(FakeResource.echo)
     fail = blocking(FakeResource.fail)
     hang = blocking(FakeResource.hang)
     trace = blocking(FakeResource.trace)
+    thread = blocking(FakeResource.thread)
+    call_here = blocking(FakeResource.call_here)
     # The fake pager yields pages of ints, not ConversationItemList: fine at run time.
-    list = blocking_pager(cast(Any, FakeResource.list))
+    list = blocking(cast(Any, FakeResource.list))
 
 
 @pytest.fixture
 def runner() -> Any:
     fake = FakeAsyncClient()
-    r = _Runner(FakeAsyncClient, fake)
+    r = Runner(FakeAsyncClient, fake)
     yield r
     r.close()
 
 
 @pytest.fixture
-def res(runner: _Runner) -> Blocking:
+def res(runner: Runner) -> Blocking:
     return Blocking(runner, ("resource",))
-
-
-def _portal_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if "portal" in t.name]
-
-
-def _loop_thread(runner: _Runner) -> threading.Thread:
-    opened = runner._open
-    assert opened is not None
-    (thread,) = [t for t in threading.enumerate() if t.ident == opened.thread_id]
-    return thread
 
 
 def test_result_passes_through(res: Blocking) -> None:
@@ -172,7 +169,7 @@ def test_bound_signature_drops_self(res: Blocking) -> None:
     assert list(inspect.signature(res.echo).parameters) == ["value", "suffix"]
 
 
-def test_one_loop_thread_for_the_client_life(res: Blocking, runner: _Runner) -> None:
+def test_one_loop_thread_for_the_client_life(res: Blocking, runner: Runner) -> None:
     """Every call runs on the same long-lived loop thread, not a new loop per call."""
     for _ in range(5):
         res.echo("x")
@@ -210,17 +207,12 @@ async def test_callable_inside_a_running_loop(res: Blocking) -> None:
     assert res.echo("in", suffix="-loop") == "in-loop"
 
 
-def test_call_from_the_loop_thread_is_refused(res: Blocking, runner: _Runner) -> None:
-    """A blocking call made on the client's own loop thread raises instead of deadlocking."""
-    res.echo("start")
-    opened = runner._open
-    assert opened is not None
-
-    def call_from_loop() -> str:
-        return res.echo("x")
-
+def test_call_from_the_loop_thread_is_refused(res: Blocking, runner: Runner) -> None:
+    """A blocking call or close() made on the client's own loop thread raises, no deadlock."""
     with pytest.raises(RuntimeError, match="own event loop thread"):
-        opened.portal.call(call_from_loop)
+        res.call_here(lambda: res.echo("x"))
+    with pytest.raises(RuntimeError, match="own event loop thread"):
+        res.call_here(runner.close)
     assert res.echo("still", suffix=" works") == "still works"
 
 
@@ -234,7 +226,7 @@ def test_contextvars_follow_the_call(res: Blocking) -> None:
         TRACE.reset(token)
 
 
-def test_keyboard_interrupt_cancels_the_inflight_call(res: Blocking, runner: _Runner) -> None:
+def test_keyboard_interrupt_cancels_the_inflight_call(res: Blocking, runner: Runner) -> None:
     """Ctrl-C while a call is blocked cancels its coroutine on the loop, then propagates."""
     res.echo("start")
     fake = runner.client().resource
@@ -255,11 +247,11 @@ def test_keyboard_interrupt_cancels_the_inflight_call(res: Blocking, runner: _Ru
     assert res.echo("after") == "after"
 
 
-def test_close_stops_the_thread_and_refuses_calls(runner: _Runner, res: Blocking) -> None:
+def test_close_stops_the_thread_and_refuses_calls(runner: Runner, res: Blocking) -> None:
     """close() closes the async client on its loop, stops the thread; later calls raise."""
     res.echo("x")
     fake = runner.client()
-    loop_thread = _loop_thread(runner)
+    loop_thread = res.thread()
     runner.close()
     assert fake.closed == 1
     assert not loop_thread.is_alive()
@@ -271,15 +263,15 @@ def test_close_stops_the_thread_and_refuses_calls(runner: _Runner, res: Blocking
 
 def test_close_never_started_does_not_start_a_thread() -> None:
     """Closing a client that never made a call starts no thread and opens nothing."""
-    before = set(_portal_threads())
+    before = set(threading.enumerate())
     fake = FakeAsyncClient()
-    runner = _Runner(FakeAsyncClient, fake)
+    runner = Runner(FakeAsyncClient, fake)
     runner.close()
-    assert set(_portal_threads()) == before
+    assert set(threading.enumerate()) == before
     assert fake.closed == 0
 
 
-def test_close_cancels_calls_in_flight(runner: _Runner, res: Blocking) -> None:
+def test_close_cancels_calls_in_flight(runner: Runner, res: Blocking) -> None:
     """A call still waiting when another thread closes the client ends with ClientClosedError."""
     res.echo("start")
     fake = runner.client().resource
@@ -304,31 +296,26 @@ def test_close_cancels_calls_in_flight(runner: _Runner, res: Blocking) -> None:
 def test_finalizer_closes_an_unclosed_runner() -> None:
     """The finalizer closes the async client and stops the thread of a client nobody closed."""
     fake = FakeAsyncClient()
-    runner = _Runner(FakeAsyncClient, fake)
-    Blocking(runner, ("resource",)).echo("x")
-    opened = runner._open
-    assert opened is not None
-    _finalize(runner)
+    runner = Runner(FakeAsyncClient, fake)
+    loop_thread = Blocking(runner, ("resource",)).thread()
+    finalize(runner)
     assert fake.closed == 1
-    gc.collect()
-    assert opened.loop.is_closed()
+    assert not loop_thread.is_alive()
 
 
 def test_finalizer_on_the_loop_thread_does_not_deadlock() -> None:
     """Collected on its own loop thread, a runner is closed from a helper thread, not in place."""
     fake = FakeAsyncClient()
-    runner = _Runner(FakeAsyncClient, fake)
-    Blocking(runner, ("resource",)).echo("x")
-    opened = runner._open
-    assert opened is not None
-    loop_thread = _loop_thread(runner)
-    opened.portal.call(_finalize, runner)  # returns at once instead of waiting for its own loop
+    runner = Runner(FakeAsyncClient, fake)
+    res = Blocking(runner, ("resource",))
+    loop_thread = res.thread()
+    res.call_here(lambda: finalize(runner))  # returns at once instead of waiting for its own loop
     assert fake.closed_event.wait(10)
     loop_thread.join(10)
     assert not loop_thread.is_alive()
 
 
-def test_pager_crosses_the_loop_once_per_page(res: Blocking, runner: _Runner) -> None:
+def test_pager_crosses_the_loop_once_per_page(res: Blocking, runner: Runner) -> None:
     """Iterating a pager yields every item, fetching one page per hop, never one item per hop."""
     pager = res.list(10)
     assert isinstance(pager, Pager)
@@ -339,26 +326,27 @@ def test_pager_crosses_the_loop_once_per_page(res: Blocking, runner: _Runner) ->
     assert fake.page_fetches == 4  # the first page was not fetched again
 
 
-def test_pager_pages_and_first_page(res: Blocking) -> None:
+def test_pager_pages_and_first_page(res: Blocking, runner: Runner) -> None:
     """pages() yields each page; first_page() is the page list() fetched, not a new request."""
     pages: list[Any] = [p.data for p in res.list(7).pages()]
     assert pages == [[0, 1, 2], [3, 4, 5], [6]]
     pager = res.list(7)
-    fake = res._runner.client().resource
+    fake = runner.client().resource
     fetched = fake.page_fetches
     first: Any = pager.first_page().data
     assert first == [0, 1, 2]
     assert fake.page_fetches == fetched
 
 
-def test_pager_break_early_closes_the_async_generator(res: Blocking, runner: _Runner) -> None:
+def test_pager_break_early_closes_the_async_generator(res: Blocking, runner: Runner) -> None:
     """Breaking out of a pager stops its async generator on the loop and fetches no more pages."""
     fake = runner.client().resource
+    loop_thread = res.thread()
     for item in res.list(100):
         if item == 4:
             break
     gc.collect()
     assert fake.page_fetches == 2
     # Closed on the loop thread, right away, not left suspended until the loop shuts down.
-    assert fake.pages_closed_on == [_loop_thread(runner).ident]
+    assert fake.pages_closed_on == [loop_thread.ident]
     assert res.echo("ok") == "ok"

@@ -32,7 +32,7 @@ from conversations_sdk import (
     UnclosedClientWarning,
 )
 from conversations_sdk._wire import retry_after_seconds
-from conversations_sdk.emulator import Emulator, emulated_client
+from conversations_sdk.emulator import Emulator, ThreadedEmulator, emulated_client
 from conversations_sdk.testing import MockResponse, MockTransport
 from tests.conftest import API_KEY, BASE_URL
 
@@ -401,6 +401,21 @@ async def test_blocking_client_to_an_emulator_on_another_thread_still_works() ->
                 assert client.conversations.create().id.startswith("conv_")
         finally:
             portal.call(emulator.aclose)
+
+
+async def test_a_copy_is_checked_against_its_own_base_url() -> None:
+    """with_options(base_url=...) is checked for the copy's server, not its original's: a copy
+    aimed at an Emulator on this loop fails at once, and a copy aimed away from it works."""
+    options: dict[str, Any] = {"api_key": API_KEY, "timeout": 2, "max_retries": 0}
+    async with Emulator(api_key=API_KEY) as here:
+        with ThreadedEmulator(api_key=API_KEY) as there:
+            with Client(base_url=there.base_url, **options) as client:
+                copy = client.with_options(base_url=here.base_url)
+                with pytest.raises(RuntimeError, match=r"emulated_client\(\)"):
+                    copy.conversations.create()
+            with Client(base_url=here.base_url, **options) as client:
+                away = client.with_options(base_url=there.base_url)
+                assert away.conversations.create().id.startswith("conv_")
 
 
 async def test_a_closed_emulator_is_forgotten() -> None:

@@ -123,6 +123,18 @@ def blocking_surface() -> list[str]:
             ids.append(each.last_id)
         with client.conversations.with_streaming_response.retrieve("conv_1") as response:
             ids.append(response.parse().id)
+        created: Conversation = client.conversations.create(metadata={"topic": "demo"})
+        one: ConversationItem = client.conversations.items.retrieve("msg_1", conversation_id="c")
+        raw: RawResponse[Conversation] = client.conversations.with_raw_response.retrieve(created.id)
+        # A raw or streamed list parses to the blocking page, as it is at run time.
+        raw_page: RawResponse[Pager[ConversationItem]] = (
+            client.with_raw_response.conversations.items.list("conv_1", limit=10)
+        )
+        first: Pager[ConversationItem] = raw_page.parse()
+        with client.conversations.items.with_streaming_response.list("conv_1") as listed:
+            streamed: Pager[ConversationItem] = listed.parse()
+            ids.extend(line for line in listed.iter_lines())
+        ids.extend([raw.parse().id, first.last_id, streamed.first_id, str(one.id)])
         copy: Client = client.with_options(max_retries=0)
         ids.append(copy.conversations.retrieve("conv_1").id)
         return ids
