@@ -26,6 +26,7 @@ from conversations_sdk import (
 )
 from conversations_sdk.emulator import Faults, ThreadedEmulator
 from conversations_sdk.models import Conversation, ConversationItemList
+from tests._support.sessions import SessionProbe
 
 API_KEY = "sk-test-CANARY-blocking-0123456789"  # the key of conftest.py's emulator
 
@@ -237,15 +238,30 @@ def test_with_options_shares_the_loop_and_leaves_the_original(
 
 
 def test_copy_keeps_a_dropped_original_alive(emulator: ThreadedEmulator) -> None:
-    """`Client(...).with_options(...)` alone works: the copy holds its original."""
+    """`Client(...).with_options(...)` alone works: the copy holds its original (the pool), and
+    once the copy is gone too the original is closed, pool and loop thread, without a warning."""
     import gc
 
-    copy = Client(api_key=API_KEY, base_url=emulator.base_url).with_options(timeout=30)
+    probe = SessionProbe()
+    threads = set(threading.enumerate())
+    holder = [
+        Client(api_key=API_KEY, base_url=emulator.base_url, session_factory=probe).with_options(
+            timeout=30
+        )
+    ]
+    gc.collect()  # nothing but the copy refers to the original
+    created = holder[0].conversations.create()
     gc.collect()
-    created = copy.conversations.create()
-    assert copy.conversations.retrieve(created.id).id == created.id
-    assert copy._original is not None
-    copy._original.close()
+    assert holder[0].conversations.retrieve(created.id).id == created.id
+    session = probe.session
+    assert session is not None
+    assert not session.closed
+    assert len(set(threading.enumerate()) - threads) == 1  # the original's loop thread
+
+    holder.clear()  # the copy was the last reference to the original
+    gc.collect()
+    assert probe.sessions[0].closed  # not `session`: mypy would take it as still open
+    assert set(threading.enumerate()) <= threads
 
 
 def test_copy_refuses_pool_settings(blocking_client: Client) -> None:
