@@ -481,8 +481,6 @@ class AsyncClient(Requester):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    # --- the request path ------------------------------------------------------------------------
-
 
 class _ClientWithRawResponse:
     """``client.with_raw_response``: the resources, each call returning a RawResponse."""
