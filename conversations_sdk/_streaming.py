@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from ._errors import ConversationsError
 from ._requester import attach_request_id
 from ._seam import LiveResponse, chunks_of
-from ._wire import HTTPRequest, Request, RequestHeaders, decode_json
+from ._wire import HTTPRequest, Request, RequestHeaders, charset_of, decode_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -174,7 +174,7 @@ class AsyncStreamedResponse(Generic[_T]):
         """Yield the body decoded as text, piece by piece (multi-byte characters kept whole)."""
         import codecs
 
-        decoder = codecs.getincrementaldecoder(_charset_of(self._live))(errors="replace")
+        decoder = codecs.getincrementaldecoder(charset_of(self._live.headers))(errors="replace")
         async for chunk in self.iter_bytes(chunk_size):
             text = decoder.decode(chunk)
             if text:
@@ -203,22 +203,6 @@ class AsyncStreamedResponse(Generic[_T]):
     async def close(self) -> None:
         """Release the connection (dropping it if the body was not read to the end). Idempotent."""
         self._live.close()
-
-
-def _charset_of(live: LiveResponse) -> str:
-    import codecs
-
-    content_type = live.headers.get("Content-Type", "")
-    for param in content_type.split(";")[1:]:
-        key, _, value = param.strip().partition("=")
-        if key.strip().lower() == "charset" and value.strip():
-            name = value.strip().strip('"')
-            try:
-                codecs.lookup(name)
-            except LookupError:
-                break
-            return name
-    return "utf-8"
 
 
 class _Unset:

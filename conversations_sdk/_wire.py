@@ -7,6 +7,7 @@ socket. ``_transport.py`` sends what this module builds; ``_requester.py`` drive
 
 from __future__ import annotations
 
+import codecs
 import datetime
 import email.utils
 import functools
@@ -209,18 +210,24 @@ class CallableStr(str):
         return str(self)
 
 
-def decode_text(body: bytes, headers: Mapping[str, str]) -> str:
-    """Decode a body with the charset its ``Content-Type`` names (UTF-8 when none or unknown)."""
+def charset_of(headers: Mapping[str, str]) -> str:
+    """The charset the ``Content-Type`` header names, if Python knows it; ``utf-8`` otherwise."""
     content_type = _header(headers, "content-type") or ""
-    charset = "utf-8"
     for param in content_type.split(";")[1:]:
         key, _, value = param.strip().partition("=")
         if key.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip('"')
-    try:
-        return body.decode(charset, errors="replace")
-    except LookupError:  # a charset Python does not know
-        return body.decode("utf-8", errors="replace")
+            name = value.strip().strip('"')
+            try:
+                codecs.lookup(name)
+            except LookupError:  # a charset Python does not know: UTF-8 is the API's own
+                break
+            return name
+    return "utf-8"
+
+
+def decode_text(body: bytes, headers: Mapping[str, str]) -> str:
+    """Decode a body with the charset its ``Content-Type`` names (UTF-8 when none or unknown)."""
+    return body.decode(charset_of(headers), errors="replace")
 
 
 @attrs.frozen(kw_only=True)

@@ -292,6 +292,26 @@ async def test_streaming_response_over_a_mock(mock_client: tuple[AsyncClient, li
     assert parsed.id == "conv_1"
 
 
+@pytest.mark.parametrize("header", ["content-type", "Content-Type", "CONTENT-TYPE"])
+async def test_streamed_text_uses_the_charset_whatever_the_header_case(header: str) -> None:
+    """A custom transport may hand back a plain dict: the charset is found in any case of the
+    header name, for the whole body (text) and for the streamed one (iter_text) alike."""
+    body = json.dumps({**CONV, "metadata": {"city": "Zürich"}}, ensure_ascii=False)
+
+    def latin1(request: MockRequest) -> MockResponse:
+        headers = {header: "application/json; charset=latin-1"}
+        return MockResponse(200, content=body.encode("latin-1"), headers=headers)
+
+    async with AsyncClient(api_key=KEY, base_url=BASE, transport=MockTransport(latin1)) as client:
+        stream = client.conversations.with_streaming_response
+        async with stream.retrieve("conv_1") as response:
+            streamed = "".join([text async for text in response.iter_text(chunk_size=3)])
+        async with stream.retrieve("conv_1") as response:
+            whole = await response.text()
+    assert streamed == body
+    assert whole == body
+
+
 async def test_copies_share_the_transport() -> None:
     """with_options/copy keep sending through the caller's transport."""
     transport = MockTransport(ok)
